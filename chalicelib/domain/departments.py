@@ -258,6 +258,21 @@ class Department(_Frozen):
         return []
 
 
+class DepartmentEvent(_Frozen):
+    """One audited change to a department: who did what, when."""
+
+    department: str
+    at: datetime
+    actor: str
+    action: str
+    version: int
+    from_state: str | None = None
+    to_state: str | None = None
+    gate: str | None = None
+    reason: str | None = None
+    document_number: str | None = None
+
+
 def vietnamese_phone_e164(phone: str) -> str:
     """The number in E.164 form if it is a valid Vietnamese number, else ValueError."""
     # Imported here: phonenumbers' metadata costs about 50 ms at import.
