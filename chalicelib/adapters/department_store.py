@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 DIRECTORY_KEY = "DEPARTMENTS"
 _GSI = "GSI2"
 _RETRYABLE = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-     "InternalServerError", "TransactionConflictException"}
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionConflictException",
+    }
 )
 
 
@@ -55,9 +60,7 @@ class DepartmentStore:
         ]
         self._transact(writes, f"Department {department.code} exists or issuer code is taken")
 
-    def save(
-        self, department: Department, previous: Department, event: DepartmentEvent
-    ) -> None:
+    def save(self, department: Department, previous: Department, event: DepartmentEvent) -> None:
         """Replace `previous` with `department` (one version later), or ConflictError."""
         writes = [
             _put(

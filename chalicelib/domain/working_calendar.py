@@ -59,9 +59,7 @@ class WorkingHours(BaseModel):
 
     @field_validator("periods")
     @classmethod
-    def _periods_ordered(
-        cls, periods: tuple[WorkingPeriod, ...]
-    ) -> tuple[WorkingPeriod, ...]:
+    def _periods_ordered(cls, periods: tuple[WorkingPeriod, ...]) -> tuple[WorkingPeriod, ...]:
         ordered = tuple(sorted(periods, key=lambda period: period.start))
         if not ordered:
             raise ValueError("at least one working period is needed")

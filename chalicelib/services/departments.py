@@ -142,9 +142,7 @@ class DepartmentService:
         self, code: str, gate: Gate, record: EvidenceRecord, actor: str
     ) -> Department:
         previous = self._store.get(code)
-        evidence = GateEvidence(
-            **record.model_dump(), recorded_by=actor, recorded_at=self._clock()
-        )
+        evidence = GateEvidence(**record.model_dump(), recorded_by=actor, recorded_at=self._clock())
         updated = self._next_version(previous.with_evidence(gate, evidence))
         event = self._event(
             updated, actor, "evidence_recorded", gate=gate, document_number=record.document_number
@@ -163,13 +161,9 @@ class DepartmentService:
         if target is DepartmentState.SUSPENDED and not (reason and reason.strip()):
             raise ValidationFailedError("A suspension needs a reason")
         updated = self._next_version(previous.moved_to(target))
-        event = self._event(
-            updated, actor, "state_moved", from_state=previous.state, reason=reason
-        )
+        event = self._event(updated, actor, "state_moved", from_state=previous.state, reason=reason)
         self._store.save(updated, previous, event)
-        logger.info(
-            "department moved", department=code, from_state=previous.state, to_state=target
-        )
+        logger.info("department moved", department=code, from_state=previous.state, to_state=target)
         return updated
 
     def readiness(self) -> list[Readiness]:

@@ -1,8 +1,6 @@
 from datetime import UTC, date, datetime
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from chalicelib.adapters.department_store import DepartmentStore
 from chalicelib.domain.departments import (
@@ -19,35 +17,11 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
 )
 from chalicelib.services.departments import DepartmentService, EvidenceRecord
+from tests.functional.department_table import table  # noqa: F401
 from tests.unit.department_examples import full_details
 
 NOW = datetime(2026, 9, 1, 3, 0, tzinfo=UTC)
 SANDBOX_GATES = GATES_FOR_MOVE[(DepartmentState.PENDING, DepartmentState.SANDBOX)]
-
-
-def _key(name: str) -> list[dict[str, str]]:
-    return [
-        {"AttributeName": f"{name}PK", "KeyType": "HASH"},
-        {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
-    ]
-
-
-@pytest.fixture
-def table():
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name="ap-southeast-1")
-        attributes = ["PK", "SK"] + [f"GSI{n}{k}" for n in (1, 2, 3) for k in ("PK", "SK")]
-        yield dynamodb.create_table(
-            TableName="coissuer-test",
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=_key(""),
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
-            GlobalSecondaryIndexes=[
-                {"IndexName": f"GSI{n}", "KeySchema": _key(f"GSI{n}"),
-                 "Projection": {"ProjectionType": "ALL"}}
-                for n in (1, 2, 3)
-            ],
-        )
 
 
 @pytest.fixture

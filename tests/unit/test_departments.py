@@ -109,8 +109,12 @@ def test_phone_numbers_are_validated_as_vietnamese_and_stored_in_e164():
 
     assert contact.phone == "+84912345678"
     with pytest.raises(ValidationError, match="Vietnamese"):
-        Contact(name="X", role=ContactRole.REVIEW_SPECIALIST, phone="+1 650 253 0000",
-                email="x@example.vn")
+        Contact(
+            name="X",
+            role=ContactRole.REVIEW_SPECIALIST,
+            phone="+1 650 253 0000",
+            email="x@example.vn",
+        )
     with pytest.raises(ValidationError):
         Contact(name="X", role=ContactRole.REVIEW_SPECIALIST, phone="0912", email="x@example.vn")
 
