@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import boto3
 import typer
@@ -35,9 +36,9 @@ _state: dict[str, object] = {}
 
 @cli.callback()
 def connect(
-    table: str = typer.Option(..., envvar="TABLE_NAME", help="The stage's DynamoDB table"),
-    actor: str = typer.Option(..., envvar="COISSUER_ACTOR", help="Who is acting, for the audit"),
-    region: str | None = typer.Option(None, envvar="AWS_DEFAULT_REGION"),
+    table: Annotated[str, typer.Option(envvar="TABLE_NAME", help="The stage's table")],
+    actor: Annotated[str, typer.Option(envvar="COISSUER_ACTOR", help="Who acts, for the audit")],
+    region: Annotated[str | None, typer.Option(envvar="AWS_DEFAULT_REGION")] = None,
 ) -> None:
     resource = boto3.resource("dynamodb", region_name=region)
     _state["service"] = DepartmentService(DepartmentStore(resource.Table(table)))
@@ -52,7 +53,9 @@ def seed() -> None:
 
 
 @cli.command()
-def onboard(code: str, details_file: Path = typer.Argument(..., exists=True)) -> None:
+def onboard(
+    code: str, details_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]
+) -> None:
     """Create a department from the registry with the details in a JSON file, or update it."""
     details = _parse(lambda: DepartmentDetails.model_validate_json(details_file.read_bytes()))
     department = _run(lambda service: service.onboard(code, details, _actor()))
@@ -63,9 +66,9 @@ def onboard(code: str, details_file: Path = typer.Argument(..., exists=True)) ->
 def evidence(
     code: str,
     gate: Gate,
-    document_number: str = typer.Option(...),
-    document_date: datetime = typer.Option(..., "--date", formats=["%Y-%m-%d"]),
-    s3_key: str | None = typer.Option(None, help="Key of the scanned document in S3"),
+    document_number: Annotated[str, typer.Option()],
+    document_date: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"])],
+    s3_key: Annotated[str | None, typer.Option(help="Key of the scanned document in S3")] = None,
 ) -> None:
     """Record the evidence that a readiness gate holds."""
     record = _parse(
@@ -81,7 +84,9 @@ def evidence(
 
 
 @cli.command()
-def move(code: str, state: DepartmentState, reason: str | None = typer.Option(None)) -> None:
+def move(
+    code: str, state: DepartmentState, reason: Annotated[str | None, typer.Option()] = None
+) -> None:
     """Move a department to another state; refused, naming the missing gates, unless ready."""
     department = _run(lambda service: service.move(code, state, _actor(), reason))
     console.print(f"{department.code} is {department.state}")

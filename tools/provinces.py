@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -46,7 +47,9 @@ def render(document: dict[str, object]) -> str:
 
 
 @cli.command()
-def generate(check: bool = typer.Option(False, help="Fail if the file is out of date")) -> None:
+def generate(
+    check: Annotated[bool, typer.Option(help="Fail if the file is out of date")] = False,
+) -> None:
     """Write the data file, or with --check only compare it."""
     expected = render(provinces_from_package())
     if check:

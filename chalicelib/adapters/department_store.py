@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+
 from chalicelib.domain.departments import Department, DepartmentEvent, DepartmentState
 from chalicelib.domain.errors import ConflictError, NotFoundError, TransientError
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,7 +64,7 @@ class WorkingHours(BaseModel):
         ordered = tuple(sorted(periods, key=lambda period: period.start))
         if not ordered:
             raise ValueError("at least one working period is needed")
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if later.start < earlier.end:
                 raise ValueError("working periods must not overlap")
         return ordered

@@ -1,7 +1,9 @@
 """A table with the stage's schema on moto, for department tests."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import boto3
-import pytest
 from moto import mock_aws
 
 
@@ -12,8 +14,8 @@ def _key(name: str) -> list[dict[str, str]]:
     ]
 
 
-@pytest.fixture
-def table():
+def department_table() -> Iterator[Any]:
+    """Yields a fresh table under moto; use it as a pytest fixture body."""
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name="ap-southeast-1")
         attributes = ["PK", "SK"] + [f"GSI{n}{k}" for n in (1, 2, 3) for k in ("PK", "SK")]

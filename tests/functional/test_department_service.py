@@ -17,11 +17,16 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
 )
 from chalicelib.services.departments import DepartmentService, EvidenceRecord
-from tests.functional.department_table import table  # noqa: F401
+from tests.functional.department_table import department_table
 from tests.unit.department_examples import full_details
 
 NOW = datetime(2026, 9, 1, 3, 0, tzinfo=UTC)
 SANDBOX_GATES = GATES_FOR_MOVE[(DepartmentState.PENDING, DepartmentState.SANDBOX)]
+
+
+@pytest.fixture
+def table():
+    yield from department_table()
 
 
 @pytest.fixture

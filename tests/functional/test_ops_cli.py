@@ -4,13 +4,18 @@ import pytest
 from typer.testing import CliRunner
 
 from chalicelib.domain.departments import ALL_GATES
-from tests.functional.department_table import table  # noqa: F401
+from tests.functional.department_table import department_table
 from tests.unit.department_examples import full_details
 from tools.ops import cli
 
 
 @pytest.fixture
-def ops(table, monkeypatch):  # noqa: F811
+def table():
+    yield from department_table()
+
+
+@pytest.fixture
+def ops(table, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
     runner = CliRunner()
 
