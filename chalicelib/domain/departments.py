@@ -23,6 +23,7 @@ department may issue.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -180,8 +181,22 @@ class Department(_Frozen):
     version: int = Field(default=0, ge=0)
 
     def with_details(self, details: DepartmentDetails) -> Department:
+        """The department with the given details; evidence about a changed fact is dropped
+        (a new fee account needs its own contract and connection test), and a live
+        department must keep every gate, so such a change waits for a suspension."""
         given = {name: value for name, value in details if value is not None}
-        return self.model_copy(update=given)
+        updated = self.model_copy(update=given)
+        stale = {gate for gate in updated.gates if _evidence_outdated(self, updated, gate)}
+        updated = updated.model_copy(
+            update={"gates": {g: e for g, e in updated.gates.items() if g not in stale}}
+        )
+        if self.state is DepartmentState.LIVE and updated.missing_gates():
+            raise RuleViolationError(
+                f"{self.code} is live; suspend it before changing what its gates rest on",
+                department=self.code,
+                missing_gates=[gate.value for gate in updated.missing_gates()],
+            )
+        return updated
 
     def with_evidence(self, gate: Gate, evidence: GateEvidence) -> Department:
         return self.model_copy(update={"gates": {**self.gates, gate: evidence}})
@@ -240,6 +255,12 @@ class Department(_Frozen):
         return self.state is DepartmentState.SANDBOX
 
     @property
+    def reference_series(self) -> str:
+        """The series reference numbers are drawn from: a sandbox draws from a test series,
+        so no test certificate consumes or collides with a real number."""
+        return f"TEST-{self.issuer_code}" if self.is_sandbox else self.issuer_code
+
+    @property
     def may_issue(self) -> bool:
         return self.state in ISSUING_STATES
 
@@ -271,6 +292,22 @@ class DepartmentEvent(_Frozen):
     gate: str | None = None
     reason: str | None = None
     document_number: str | None = None
+
+
+_GATE_FACTS: dict[Gate, Callable[[Department], object]] = {
+    Gate.FEE_ACCOUNT_CONTRACT: lambda department: department.fee_account,
+    Gate.BANK_CONNECTION_TESTED: lambda department: department.fee_account,
+    Gate.E_RECEIPT_REGISTERED: lambda department: department.receipt,
+    Gate.SIGNING_CERTIFICATES_REGISTERED: lambda department: sorted(
+        (leader.name, leader.signing_certificate or "")
+        for leader in department.contacts_in(ContactRole.SIGNING_LEADER)
+    ),
+}
+
+
+def _evidence_outdated(before: Department, after: Department, gate: Gate) -> bool:
+    fact = _GATE_FACTS.get(gate)
+    return fact is not None and fact(before) != fact(after)
 
 
 def vietnamese_phone_e164(phone: str) -> str:

@@ -10,7 +10,9 @@ from chalicelib.domain.departments import (
     ContactRole,
     DepartmentDetails,
     DepartmentState,
+    FeeAccount,
     Gate,
+    ReceiptSeries,
 )
 from chalicelib.domain.errors import RuleViolationError
 from tests.unit.department_examples import contacts, evidence, full_details, onboarded, seeded
@@ -144,3 +146,42 @@ def test_fee_collection_and_e_receipts_start_on_their_go_live_dates():
     assert department.collects_fees_on(date(2026, 10, 1))
     assert department.issues_e_receipts_on(date(2026, 10, 1))
     assert not seeded().collects_fees_on(date(2030, 1, 1))
+
+
+def test_changing_the_fee_account_drops_its_contract_and_connection_evidence():
+    department = onboarded()
+
+    changed = department.with_details(
+        DepartmentDetails(
+            fee_account=FeeAccount(
+                bank_bin="970436", account_number="0011004455667", account_name="SCT HP"
+            )
+        )
+    )
+
+    assert changed.missing_gates() == [Gate.FEE_ACCOUNT_CONTRACT, Gate.BANK_CONNECTION_TESTED]
+
+
+def test_unrelated_detail_changes_keep_the_evidence():
+    department = onboarded()
+
+    changed = department.with_details(DepartmentDetails(allowed_forms=("D",)))
+
+    assert changed.missing_gates() == []
+
+
+def test_live_department_refuses_a_change_that_breaks_a_gate():
+    live = onboarded().model_copy(update={"state": DepartmentState.LIVE})
+
+    with pytest.raises(RuleViolationError, match="suspend"):
+        live.with_details(DepartmentDetails(receipt=ReceiptSeries(form_number="2", series="X")))
+
+
+def test_sandbox_draws_reference_numbers_from_a_test_series():
+    department = onboarded()
+
+    sandbox = department.moved_to(DepartmentState.SANDBOX)
+    live = sandbox.moved_to(DepartmentState.LIVE)
+
+    assert sandbox.reference_series == "TEST-31"
+    assert live.reference_series == "31"
