@@ -11,6 +11,7 @@ machine and secrets, so one province's load or incident never touches another.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,28 +31,59 @@ CONFIG_FILE = Path(__file__).resolve().parent.parent / ".chalice" / "config.json
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
-def stage_environment(unit: RegistryUnit, served: list[str]) -> dict[str, str]:
-    """The environment of the stage serving `unit`; resource names follow the stage name."""
-    prefix = f"{APP_NAME}-{unit.stage_name}"
+@dataclass(frozen=True)
+class Deployment:
+    """What every province stage shares: the AWS account and national services."""
+
+    account_id: str
+    region: str
+    user_pool_id: str
+    public_domain: str
+    mail_sender: str
+    timestamp_authority_url: str
+
+
+def stage_environment(
+    unit: RegistryUnit, served: list[str], deployment: Deployment
+) -> dict[str, str]:
+    """The environment of the stage serving `unit`; resource names follow the stage name as
+    `infra/resources.json` derives them."""
+    stage = unit.stage_name
+    prefix = f"{APP_NAME}-{stage}"
+    issuer = f"https://cognito-idp.{deployment.region}.amazonaws.com/{deployment.user_pool_id}"
     return {
-        "STAGE": unit.stage_name,
+        "STAGE": stage,
         "TABLE_NAME": prefix,
         "DOCUMENTS_BUCKET": f"{prefix}-documents",
         "STATEMENTS_BUCKET": f"{prefix}-statements",
-        "STATEMENTS_QUEUE": f"{prefix}-statements",
-        "DOSSIER_STATE_MACHINE": f"{prefix}-dossier",
+        "STATEMENTS_QUEUE_NAME": f"{prefix}-statements",
+        "DOSSIER_STATE_MACHINE_ARN": (
+            f"arn:aws:states:{deployment.region}:{deployment.account_id}"
+            f":stateMachine:{prefix}-dossier"
+        ),
+        "JWT_ISSUER": issuer,
+        "JWKS_URL": f"{issuer}/.well-known/jwks.json",
+        "BANK_SECRET_PREFIX": f"{APP_NAME}/{stage}/bank/",
+        "SIGNING_SECRET_NAME": f"{APP_NAME}/{stage}/sandbox-signing",
+        "SIGNING_KMS_KEY_ID": f"alias/{prefix}-signing",
+        "TIMESTAMP_AUTHORITY_URL": deployment.timestamp_authority_url,
+        "PUBLIC_BASE_URL": f"https://{stage}.{deployment.public_domain}",
+        "MAIL_SENDER": deployment.mail_sender,
         "DEPARTMENT_CODES": ",".join(served),
-        "BANK_CALLBACK_SECRET_NAME": f"{APP_NAME}/{unit.stage_name}/bank-callback",
-        "E_RECEIPT_SECRET_NAME": f"{APP_NAME}/{unit.stage_name}/e-receipt",
-        "SIGNING_KEY_SECRET_NAME": f"{APP_NAME}/{unit.stage_name}/signing",
     }
 
 
-def stage_config(unit: RegistryUnit, also_serves: list[str]) -> dict[str, Any]:
-    served = [unit.code, *(registry_unit(code).code for code in also_serves)]
+def stage_config(
+    unit: RegistryUnit, also_serves: list[str], deployment: Deployment
+) -> dict[str, Any]:
+    served = list(dict.fromkeys([unit.code, *(registry_unit(c).code for c in also_serves)]))
     return {
         "api_gateway_stage": "api",
-        "environment_variables": stage_environment(unit, list(dict.fromkeys(served))),
+        "environment_variables": stage_environment(unit, served, deployment),
+        "lambda_functions": {
+            name: {"lambda_memory_size": 1024, "lambda_timeout": 60}
+            for name in ("sign_certificate", "render_certificate")
+        },
     }
 
 
@@ -66,11 +98,15 @@ def resolve(province: str) -> RegistryUnit:
 
 
 def add_stage(
-    config: dict[str, Any], unit: RegistryUnit, also_serves: list[str], replace: bool = False
+    config: dict[str, Any],
+    unit: RegistryUnit,
+    deployment: Deployment,
+    also_serves: list[str],
+    replace: bool = False,
 ) -> bool:
     """Adds the unit's stage to `config`; False when an identical stage is already there."""
     stages = config.setdefault("stages", {})
-    wanted = stage_config(unit, also_serves)
+    wanted = stage_config(unit, also_serves, deployment)
     existing = stages.get(unit.stage_name)
     if existing == wanted:
         return False
@@ -83,6 +119,12 @@ def add_stage(
 @cli.command()
 def add(
     province: Annotated[str, typer.Argument(help="Official code, department code or stage")],
+    account_id: Annotated[str, typer.Option(envvar="COISSUER_ACCOUNT_ID")],
+    user_pool_id: Annotated[str, typer.Option(envvar="COISSUER_USER_POOL_ID")],
+    public_domain: Annotated[str, typer.Option(envvar="COISSUER_PUBLIC_DOMAIN")],
+    mail_sender: Annotated[str, typer.Option(envvar="COISSUER_MAIL_SENDER")],
+    tsa_url: Annotated[str, typer.Option(envvar="COISSUER_TSA_URL")],
+    region: Annotated[str, typer.Option(envvar="AWS_DEFAULT_REGION")] = "ap-southeast-1",
     also_serves: Annotated[
         list[str] | None, typer.Option("--also-serves", help="More department codes")
     ] = None,
@@ -90,10 +132,11 @@ def add(
     config_file: Annotated[Path, typer.Option("--config")] = CONFIG_FILE,
 ) -> None:
     """Add the stage of one province (or the ministry) to .chalice/config.json."""
+    deployment = Deployment(account_id, region, user_pool_id, public_domain, mail_sender, tsa_url)
     try:
         unit = resolve(province)
         config = json.loads(config_file.read_text(encoding="utf-8"))
-        changed = add_stage(config, unit, also_serves or [], replace)
+        changed = add_stage(config, unit, deployment, also_serves or [], replace)
     except (NotFoundError, ValueError) as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(1) from error

@@ -22,7 +22,7 @@ from chalicelib.domain.departments import (
     Gate,
     GateEvidence,
 )
-from chalicelib.domain.errors import ValidationFailedError
+from chalicelib.domain.errors import RuleViolationError, ValidationFailedError
 from chalicelib.domain.registry import registry_unit, registry_units
 
 logger = Logger(service="departments")
@@ -105,9 +105,12 @@ class DepartmentService:
         self,
         store: DepartmentRepository,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        served: frozenset[str] = frozenset(),
     ) -> None:
+        """`served`: the department codes this stage serves; empty serves the whole registry."""
         self._store = store
         self._clock = clock
+        self._served = served
 
     def get(self, code: str) -> Department:
         return self._store.get(code)
@@ -117,7 +120,7 @@ class DepartmentService:
         stored = {department.code for department in self._store.list_all()}
         added = []
         for unit in registry_units():
-            if unit.code not in stored:
+            if unit.code not in stored and self._serves(unit.code):
                 department = unit.as_department().model_copy(update={"version": 1})
                 self._store.create(department, self._event(department, actor, "seeded"))
                 added.append(unit.code)
@@ -126,6 +129,8 @@ class DepartmentService:
 
     def onboard(self, code: str, details: DepartmentDetails, actor: str) -> Department:
         """Create the department from the registry with `details`, or update its details."""
+        if not self._serves(code):
+            raise RuleViolationError(f"This stage does not serve {code}", department=code)
         previous = self._store.find(code)
         if previous is None:
             created = registry_unit(code).as_department().with_details(details)
@@ -176,6 +181,9 @@ class DepartmentService:
     def history(self, code: str) -> list[DepartmentEvent]:
         self._store.get(code)
         return self._store.events(code)
+
+    def _serves(self, code: str) -> bool:
+        return not self._served or code in self._served
 
     def _next_version(self, department: Department) -> Department:
         return department.model_copy(update={"version": department.version + 1})

@@ -177,3 +177,13 @@ def test_unknown_department_is_not_found(service):
         service.onboard("ATLANTIS", full_details(), actor="ops.lan")
     with pytest.raises(NotFoundError):
         service.move("HA-NOI", DepartmentState.SANDBOX, actor="ops.lan")
+
+
+def test_a_province_stage_seeds_and_onboards_only_the_departments_it_serves(store):
+    service = DepartmentService(store, clock=lambda: NOW, served=frozenset({"HAI-PHONG"}))
+
+    added = service.seed_registry(actor="ops.lan")
+
+    assert added == ["HAI-PHONG"]
+    with pytest.raises(RuleViolationError, match="does not serve"):
+        service.onboard("HA-NOI", full_details(), actor="ops.lan")
