@@ -2,8 +2,23 @@ import pytest
 
 from chalicelib.domain.forms import catalogue, criterion_problems, parse_origin_criterion
 
-REQUIRED_FORMS = ["B", "D", "E", "AK", "VK", "AJ", "VJ", "AI", "AANZ", "AHK", "RCEP", "CPTPP",
-                  "EUR.1", "EUR.1 UK", "EAV"]
+REQUIRED_FORMS = [
+    "B",
+    "D",
+    "E",
+    "AK",
+    "VK",
+    "AJ",
+    "VJ",
+    "AI",
+    "AANZ",
+    "AHK",
+    "RCEP",
+    "CPTPP",
+    "EUR.1",
+    "EUR.1 UK",
+    "EAV",
+]
 
 
 def test_catalogue_holds_every_required_form():
