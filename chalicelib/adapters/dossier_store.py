@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -181,10 +182,7 @@ class DossierStore:
         return self._dossier_of(meta), events
 
     def save_dossier(
-        self,
-        dossier: Dossier,
-        expected_version: int,
-        events: list[HistoryEvent] = (),  # type: ignore[assignment]
+        self, dossier: Dossier, expected_version: int, events: Sequence[HistoryEvent] = ()
     ) -> None:
         """Replace the dossier's state if it is still at `expected_version`, with its events."""
         update = self._meta_update(dossier, expected_version)

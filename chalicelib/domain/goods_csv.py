@@ -28,7 +28,7 @@ OPTIONAL_COLUMNS = (
     "origin_criterion",
 )
 # Where a model field's error lands in the file.
-_COLUMN_OF = {
+_COLUMN_OF: dict[tuple[int | str, ...], str] = {
     ("quantity", "value"): "quantity",
     ("quantity", "unit"): "unit",
     ("fob_value", "amount"): "fob_amount",
@@ -42,11 +42,12 @@ def parse_goods_csv(text: str, form: Form) -> tuple[list[GoodsLine], list[FieldP
         return [], [FieldProblem("/csv", "the file is larger than 2 MB")]
 
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    header_problems = _header_problems(reader.fieldnames or [])
+    header_problems = _header_problems(list(reader.fieldnames or []))
     if header_problems:
         return [], header_problems
 
-    lines, problems = [], []
+    lines: list[GoodsLine] = []
+    problems: list[FieldProblem] = []
     for row_number, row in enumerate(reader, start=2):
         line, row_problems = _parse_row(row, row_number, form, len(lines))
         problems.extend(row_problems)

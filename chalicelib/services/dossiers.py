@@ -119,7 +119,8 @@ class DossierService:
             rows = len(
                 {p.pointer.split("/")[2] for p in problems if p.pointer.startswith("/rows/")}
             )
-            raise ValidationFailedError(f"{rows or 'The'} row(s) of the file have errors", problems)
+            detail = f"{rows} row(s) of the file have errors" if rows else "The file has errors"
+            raise ValidationFailedError(detail, problems)
 
         changed = rules.add_lines(dossier, lines, self._catalogue, self._clock())
         self._store.save_dossier(changed, dossier.version)
@@ -157,7 +158,7 @@ class DossierService:
             raise NotFoundError("No such dossier", dossier_id=dossier_id)
         return found
 
-    def list(
+    def list_mine(
         self,
         tax_code: str,
         limit: int = 20,

@@ -91,8 +91,8 @@ def test_listing_makes_one_dynamodb_call_per_page(stack):
         stack.dossiers.create(TAX_CODE, "e", draft_request(load_sample(SAMPLE), "DL"))
     stack.counter.reset()
 
-    _page, cursor = stack.dossiers.list(TAX_CODE, limit=2)
-    stack.dossiers.list(TAX_CODE, limit=2, cursor=cursor)
+    _page, cursor = stack.dossiers.list_mine(TAX_CODE, limit=2)
+    stack.dossiers.list_mine(TAX_CODE, limit=2, cursor=cursor)
 
     assert stack.counter.calls == {"Query": 2}
 
@@ -106,7 +106,7 @@ def test_retry_with_the_same_key_gets_the_first_response_and_creates_nothing(sta
 
     assert again == first
     assert stack.counter.total == 1
-    assert len(stack.dossiers.list(TAX_CODE, limit=10)[0]) == 1
+    assert len(stack.dossiers.list_mine(TAX_CODE, limit=10)[0]) == 1
 
 
 def test_same_key_with_a_different_body_is_refused(stack):

@@ -12,6 +12,7 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
 )
 from chalicelib.domain.forms import catalogue
+from chalicelib.domain.traders import TraderDetails
 from tests.functional.dossier_stack import build_stack
 from tools.samples import (
     SAMPLE_FILES,
@@ -280,10 +281,31 @@ def test_listing_is_newest_first_cursor_paged_and_filtered(stack):
         created.append(stack.dossiers.create(tax_code, "e", draft_request(sample, "HP")).id)
     stack.dossiers.withdraw(tax_code, "e", created[1], "")
 
-    first, cursor = stack.dossiers.list(tax_code, limit=2)
-    second, _cursor2 = stack.dossiers.list(tax_code, limit=2, cursor=cursor)
-    withdrawn, _ = stack.dossiers.list(tax_code, limit=10, status=Status.WITHDRAWN)
+    first, cursor = stack.dossiers.list_mine(tax_code, limit=2)
+    second, _cursor2 = stack.dossiers.list_mine(tax_code, limit=2, cursor=cursor)
+    withdrawn, _ = stack.dossiers.list_mine(tax_code, limit=10, status=Status.WITHDRAWN)
 
     assert [d.id for d in first + second] == created[::-1][:4]
     assert [d.id for d in withdrawn] == [created[1]]
-    assert stack.dossiers.list(tax_code, limit=10, form="D")[0] == []
+    assert stack.dossiers.list_mine(tax_code, limit=10, form="D")[0] == []
+
+
+def test_exporter_registers_only_its_own_tax_code_and_only_once(stack):
+    sample = load_sample("form-b-cashew-ae.json")
+
+    with pytest.raises(NotFoundError):
+        stack.traders.register(registration(sample), "6002837411")
+    stack.traders.register(registration(sample), "0315429071")
+    with pytest.raises(ConflictError, match="already registered"):
+        stack.traders.register(registration(sample), "0315429071")
+
+
+def test_profile_update_confirms_it_and_moves_the_renewal_date(stack):
+    sample = register(stack, "form-b-cashew-ae.json")
+    stack.clock.now += timedelta(days=700)
+    details = registration(sample).model_dump(exclude={"tax_code", "test_trader"})
+
+    updated = stack.traders.update("0315429071", TraderDetails.model_validate(details))
+
+    assert stack.traders.get("0315429071").renewal_due_on == updated.renewal_due_on
+    assert updated.renewal_due_on.year == 2030 and updated.version == 2

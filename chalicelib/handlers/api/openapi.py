@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -52,7 +52,9 @@ class RouteSpec:
 
 def openapi_document(routes: list[RouteSpec], title: str, version: str) -> dict[str, Any]:
     models = {m for r in routes for m in (r.request, r.response) if m is not None}
-    keyed = [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)]
+    keyed: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (model, "validation") for model in sorted(models, key=lambda m: m.__name__)
+    ]
     _, schemas = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     components = {**schemas.get("$defs", {}), "Problem": PROBLEM_SCHEMA}
 
