@@ -6,7 +6,7 @@ coverage), embedded as a subset. Goods lines that do not fit on the first page c
 supplementary pages that repeat the reference number and say "Page x of y".
 
 The renderer reserves the place where the leader signs and returns it with the PDF; the
-signer creates the signature field there (`SignatureBox`).
+signer creates the signature field there (`SignaturePlacement`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from chalicelib.domain.certificate import CertificateContent, GoodsLine
+from chalicelib.domain.certificate import CertificateContent, GoodsLine, SignaturePlacement
 
 PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points
 MARGIN = 28.0
 FONT = "NotoSans"
-SIGNATURE_FIELD = "LeaderSignature"
 
 _LEADING = 1.22
 _BODY = 7.6
@@ -32,22 +32,10 @@ _PAD = 3.0
 
 
 @dataclass(frozen=True)
-class SignatureBox:
-    """Where the leader's visible signature goes: page index and box in PDF points."""
-
-    page: int
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    field_name: str = SIGNATURE_FIELD
-
-
-@dataclass(frozen=True)
 class RenderedCertificate:
     pdf: bytes
     pages: int
-    signature_box: SignatureBox
+    signature_box: SignaturePlacement
 
 
 @dataclass(frozen=True)
@@ -193,7 +181,7 @@ def _box(pdf: Any, x: float, top: float, w: float, h: float, label: str,
 
 
 def _draw_first_page(pdf: Any, content: CertificateContent, layout: _Layout,
-                     lines: list[GoodsLine], pages: int) -> SignatureBox:
+                     lines: list[GoodsLine], pages: int) -> SignaturePlacement:
     half = _CONTENT_W / 2
     left, right = MARGIN, MARGIN + half
     _draw_left_boxes(pdf, content, layout, left, half)
@@ -289,7 +277,7 @@ def _draw_table(pdf: Any, content: CertificateContent, layout: _Layout,
 
 
 def _draw_bottom_block(pdf: Any, content: CertificateContent, layout: _Layout,
-                       top: float) -> SignatureBox:
+                       top: float) -> SignaturePlacement:
     remarks_h = 70.0
     _draw_remarks(pdf, content, layout, top, remarks_h)
     top += remarks_h
@@ -308,7 +296,7 @@ def _draw_bottom_block(pdf: Any, content: CertificateContent, layout: _Layout,
     _text(pdf, MARGIN + half + 8, sig_bottom + 2,
           f"{content.signer_name}{', ' + content.signer_title if content.signer_title else ''}"
           f"\n{content.department_name}", _BODY, half - 16)  # fmt: skip
-    return SignatureBox(0, MARGIN + half + 9, _y(sig_bottom) + 1, MARGIN + _CONTENT_W - 9,
+    return SignaturePlacement(0, MARGIN + half + 9, _y(sig_bottom) + 1, MARGIN + _CONTENT_W - 9,
                         _y(sig_top) - 1)  # fmt: skip
 
 
@@ -587,3 +575,47 @@ def _layout_for(form: str) -> _Layout:
     if form.startswith("EUR.1"):
         return _eur1_layout(form)
     return _fta_layout(form)
+
+
+def render_signature_appearance(
+    signer_name: str, department_name: str, signed_at: datetime, width: float, height: float
+) -> bytes:
+    """A one-page PDF, the size of the signature box, shown as the visible signature."""
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf.setStrokeColorRGB(0.1, 0.3, 0.6)
+    pdf.setLineWidth(1)
+    pdf.rect(1, 1, width - 2, height - 2)
+    local = signed_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    pdf.setFillColorRGB(0.1, 0.3, 0.6)
+    lines = [
+        ("Digitally signed by / Ký số bởi:", 6.5, False),
+        (signer_name, 9.5, True),
+        (department_name, 7, False),
+        (f"Time / Thời gian: {local:%Y-%m-%d %H:%M:%S} (UTC+07:00)", 7, False),
+    ]
+    top = 5.0
+    for text, size, bold in lines:
+        top = _text_at(pdf, 6, height, top, text, size, width - 12, bold) + 1.5
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _text_at(pdf: Any, x: float, page_h: float, top: float, text: str, size: float,
+             width: float, bold: bool) -> float:
+    obj = pdf.beginText()
+    obj.setFont(FONT, size, size * _LEADING)
+    obj.setTextOrigin(x, page_h - top - size)
+    if bold:
+        obj.setTextRenderMode(2)
+        pdf.setLineWidth(size / 30)
+    lines = _wrap(text, width, size)
+    for line in lines:
+        obj.textLine(line)
+    obj.setTextRenderMode(0)
+    pdf.drawText(obj)
+    return top + len(lines) * size * _LEADING

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -135,6 +136,18 @@ def goods_summary(goods: list[GoodsLine]) -> str:
 
 def _first_words(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+@dataclass(frozen=True)
+class SignaturePlacement:
+    """Where the leader's visible signature goes: page index and box in PDF points."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    field_name: str = "LeaderSignature"
 
 
 class CertificateStatus(StrEnum):
