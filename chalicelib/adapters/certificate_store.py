@@ -13,12 +13,12 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.certificate import CertificateRecord, CertificateStatus
+from chalicelib.domain.certificate import CertificateRecord, CertificateStatus, Rendering
 from chalicelib.domain.errors import ConflictError, NotFoundError, TransientError
 from chalicelib.domain.reference_numbers import format_reference, sequence_key
 
@@ -112,16 +112,17 @@ class CertificateStore:
         item = self._get_item(f"COPDF#{sha256.lower()}", "META")
         return self.get(item["reference_number"]) if item else None
 
-    def set_verification_code_hash(
-        self, reference_number: str, code_hash: str, issue_date: date
-    ) -> None:
-        """Record the code printed in a fresh rendering; only before publication."""
+    def record_rendering(self, reference_number: str, rendering: Rendering) -> None:
+        """Record what a fresh rendering printed; only before publication."""
         self._update(
             reference_number,
-            "SET verification_code_hash = :h, issue_date = :d",
+            "SET verification_code_hash = :h, issue_date = :d, signer_name = :s, "
+            "department_name = :dep, signature_box = :box",
             "#status = :pending",
-            {":h": code_hash, ":d": issue_date.isoformat(), ":pending": "pending"},
-        )
+            {":h": rendering.verification_code_hash, ":d": rendering.issue_date.isoformat(),
+             ":s": rendering.signer_name, ":dep": rendering.department_name,
+             ":box": rendering.signature_box, ":pending": "pending"},
+        )  # fmt: skip
 
     def publish(
         self,

@@ -27,7 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from chalicelib.domain.certificate import SignaturePlacement
+from chalicelib.domain.certificate import SignatureAppearance
 from chalicelib.domain.errors import RuleViolationError, TransientError
 
 # Room for the CMS signature: RSA-3072 signature, a chain of three certificates and an RFC
@@ -44,17 +44,6 @@ class PemBundle(BaseModel):
 
 class SigningSecret(PemBundle):
     tsa: PemBundle | None = None
-
-
-@dataclass(frozen=True)
-class SignatureAppearance:
-    """What the visible signature shows and where."""
-
-    signer_name: str
-    department_name: str
-    placement: SignaturePlacement
-    reason: str = "Certificate of origin certified"
-    location: str = "Viet Nam"
 
 
 @dataclass(frozen=True)

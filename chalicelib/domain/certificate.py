@@ -150,6 +150,28 @@ class SignaturePlacement:
     field_name: str = "LeaderSignature"
 
 
+@dataclass(frozen=True)
+class SignatureAppearance:
+    """What the leader's visible signature shows, and where."""
+
+    signer_name: str
+    department_name: str
+    placement: SignaturePlacement
+    reason: str = "Certificate of origin certified"
+    location: str = "Viet Nam"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a rendering fixes on the certificate record: the printed code's hash, the signer."""
+
+    verification_code_hash: str
+    issue_date: date
+    signer_name: str
+    department_name: str
+    signature_box: str
+
+
 class CertificateStatus(StrEnum):
     PENDING = "pending"  # numbered, not yet published; verification answers "not found"
     VALID = "valid"
@@ -182,6 +204,9 @@ class CertificateRecord(BaseModel):
     pdf_sha256: str | None = None
     pdf_key: str | None = None
     verification_code_hash: str | None = None
+    signer_name: str | None = None
+    department_name: str | None = None
+    signature_box: str | None = Field(default=None, description="page,x1,y1,x2,y2 in points")
     allocated_at: datetime
     published_at: datetime | None = None
 
@@ -212,6 +237,16 @@ class VerificationResult(BaseModel):
             goods_summary=record.goods_summary,
             pdf_sha256=record.pdf_sha256,
         )
+
+
+def placement_to_text(placement: SignaturePlacement) -> str:
+    return ",".join(f"{v:g}" for v in (placement.page, placement.x1, placement.y1,
+                                        placement.x2, placement.y2))  # fmt: skip
+
+
+def placement_from_text(text: str) -> SignaturePlacement:
+    page, x1, y1, x2, y2 = (float(v) for v in text.split(","))
+    return SignaturePlacement(int(page), x1, y1, x2, y2)
 
 
 def new_verification_code() -> str:

@@ -34,7 +34,6 @@ def content_from_sample(
     extra_lines: int = 0,
 ) -> CertificateContent:
     exporter, consignee, transport = sample["exporter"], sample["consignee"], sample["transport"]
-    signer = sample["exporter"]["signatory"].split(",")[0]
     goods = [_line(g) for g in sample["goods"]]
     for n in range(extra_lines):
         goods.append(goods[0] | {"item_number": len(goods) + 1,

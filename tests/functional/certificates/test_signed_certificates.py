@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pytest
 
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
-from chalicelib.adapters.signing import SignatureAppearance, SigningSecret, local_signer
+from chalicelib.adapters.signing import SigningSecret, local_signer
+from chalicelib.domain.certificate import SignatureAppearance
 from chalicelib.domain.certificate import CertificateContent
 from tests.functional.certificates.samples import SAMPLE_NAMES, content_from_sample, load_sample
 from tools.test_ca import create_test_pki
