@@ -97,7 +97,7 @@ class _OneRequestAtATime:
 def test_fifty_concurrent_allocations_yield_fifty_distinct_consecutive_numbers(table):
     store = CertificateStore(_OneRequestAtATime(table, threading.Lock()))
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=10) as pool:
         records = list(pool.map(lambda i: store.allocate(_request(f"d{i}")), range(50)))
 
     numbers = sorted(parse_reference(r.reference_number).sequence for r in records)
