@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger
-
 from chalicelib.domain.certificate import (
     CertificateContent,
     CertificateRecord,
@@ -29,8 +27,7 @@ from chalicelib.domain.certificate import (
 )
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationFailedError
 from chalicelib.domain.reference_numbers import parse_reference
-
-logger = Logger(service="coissuer-certificates")
+from chalicelib.telemetry import logger
 
 NOT_FOUND = "Certificate not found"
 
@@ -89,8 +86,7 @@ class CertificateIssuance:
     def allocate_reference(self, dossier_id: str) -> str:
         """Draw the dossier's reference number (or return the one it already has)."""
         record = self._store.allocate(self._source.allocation_request(dossier_id), self._clock())
-        logger.info("reference allocated", extra={"dossier_id": dossier_id,
-                                                  "reference": record.reference_number})
+        logger.info("reference allocated", reference=record.reference_number)
         return str(record.reference_number)
 
     def render_certificate(self, dossier_id: str) -> str:
@@ -132,8 +128,7 @@ class CertificateIssuance:
         key, sha256 = self._files.publish(slug, self._files.get(f"certificates/{slug}/signed.pdf"))
         update = self._source.issued_update(dossier_id, record.reference_number, key, self._clock())
         self._store.publish(record.reference_number, sha256, key, update, self._clock())
-        logger.info("certificate published", extra={"dossier_id": dossier_id,
-                                                    "reference": record.reference_number})
+        logger.info("certificate published", reference=record.reference_number)
         if self._notifier is not None:
             self._notifier.certificate_issued(dossier_id, record.reference_number, key)
         return str(record.reference_number)
@@ -187,3 +182,53 @@ class CertificateVerification:
         if record is None or record.status is CertificateStatus.PENDING:
             raise NotFoundError(NOT_FOUND)
         return VerificationResult.of(record)
+
+
+def build_signer(deps: Any) -> CertificateSigner:
+    """The stage's signer: KMS when a key id is set, else the key in the signing secret.
+
+    The secret holds the leader's certificate and chain in both cases (and, outside
+    production, the private key and a local time-stamp authority).
+    """
+    from chalicelib.adapters import signing
+
+    config = deps.settings
+    # "local:" (or nothing) selects the time-stamp authority whose key is in the secret.
+    tsa_url = config.TIMESTAMP_AUTHORITY_URL
+    tsa_url = tsa_url if tsa_url.startswith(("http://", "https://")) else None
+    if config.SIGNING_KMS_KEY_ID:
+        secret = signing.read_secret(deps.secretsmanager, config.SIGNING_SECRET_NAME)
+        timestamps = signing.TimestampSource(url=tsa_url, local=secret.tsa)
+        return signing.kms_signer(deps.kms, config.SIGNING_KMS_KEY_ID, secret, timestamps)
+    return signing.signer_from_secret(deps.secretsmanager, config.SIGNING_SECRET_NAME, tsa_url)
+
+
+def issuance(
+    deps: Any, source: CertificateSource, notifier: CertificateIssuedNotifier | None = None
+) -> CertificateIssuance:
+    """The issuance steps over the container's store, bucket and signer."""
+    from chalicelib.adapters.certificate_pdf import render_certificate_pdf
+
+    return CertificateIssuance(
+        deps.certificate_store, deps.certificate_files, source,
+        lambda: deps.certificate_signer, render_certificate_pdf,
+        deps.settings.PUBLIC_BASE_URL, notifier, deps.clock,
+    )  # fmt: skip
+
+
+def render_certificate(deps: Any, source: CertificateSource, dossier_id: str) -> str:
+    """Task step: number (if needed) and render the certificate; returns the PDF's S3 key."""
+    return issuance(deps, source).render_certificate(dossier_id)
+
+
+def sign_certificate(deps: Any, source: CertificateSource, dossier_id: str) -> str:
+    """Task step: sign the rendered certificate; returns the signed PDF's S3 key."""
+    return issuance(deps, source).sign_certificate(dossier_id)
+
+
+def publish_certificate(
+    deps: Any, source: CertificateSource, dossier_id: str,
+    notifier: CertificateIssuedNotifier | None = None,
+) -> str:  # fmt: skip
+    """Task step: publish the signed certificate, dossier issued; returns the reference."""
+    return issuance(deps, source, notifier).publish_certificate(dossier_id)

@@ -1,7 +1,7 @@
 """Public certificate verification routes (no authentication).
 
-- `GET /verify/{reference}?code=...`: JSON, or the bilingual HTML page when the browser
-  prefers `text/html`. A wrong code answers exactly like an unknown reference.
+- `GET /verify/{reference}?code=...`: JSON, or the bilingual HTML page when the client
+  prefers `text/html` (browsers). A wrong code answers exactly like an unknown reference.
 - `POST /verify/hash` with `{"sha256": "..."}`: whether that file is a published certificate.
 
 Rate limits for these routes are set in API Gateway (docs/verification.md).
@@ -9,15 +9,18 @@ Rate limits for these routes are set in API Gateway (docs/verification.md).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from typing import Any
-
 from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.certificate import VerificationResult
-from chalicelib.domain.errors import CoissuerError, NotFoundError
+from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.identity import PUBLIC
+from chalicelib.handlers.api.routing import Call, Reply, endpoint
 from chalicelib.handlers.api.verification_page import render_verification_page
+from chalicelib.services.certificates import CertificateVerification
+from chalicelib.wiring import container
+
+blueprint = Blueprint(__name__)
 
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -32,35 +35,60 @@ _HTML_HEADERS = {
 }
 
 
-def verification_blueprint(verification: Callable[[], Any]) -> Blueprint:
-    """Routes over a `CertificateVerification` built on first use."""
-    bp = Blueprint(__name__)
+class VerifyQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
-    @bp.route("/verify/{reference}", methods=["GET"], cors=True)
-    def verify_reference(reference: str) -> Response:
-        request = bp.current_request
-        code = (request.query_params or {}).get("code")
-        wants_html = prefers_html(request.headers.get("accept", ""))
-        try:
-            result = verification().verify(reference, code)
-        except NotFoundError as err:
-            return _not_found(err, wants_html)
-        return _found(result, wants_html)
+    code: str | None = Field(default=None, max_length=64)
 
-    @bp.route("/verify/hash", methods=["POST"], cors=True,
-              content_types=["application/json"])  # fmt: skip
-    def verify_hash() -> Response:
-        body = bp.current_request.json_body or {}
-        sha256 = body.get("sha256") if isinstance(body, dict) else None
-        try:
-            result = verification().verify_file(str(sha256 or ""))
-        except NotFoundError as err:
-            return _json(404, {"published": False, **_problem(err)})
-        except CoissuerError as err:
-            return _json(err.status, _problem(err))
-        return _json(200, {"published": True, "certificate": result.model_dump(mode="json")})
 
-    return bp
+class FileCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+
+class FileCheckView(BaseModel):
+    published: bool
+    certificate: VerificationResult
+
+
+@endpoint(
+    blueprint,
+    "/verify/{reference}",
+    "GET",
+    access=PUBLIC,
+    summary="Verify a certificate by reference number and printed code",
+    query=VerifyQuery,
+    response=VerificationResult,
+    produces=("application/json", "text/html"),
+    tags=("public",),
+)
+def verify_reference(call: Call, reference: str) -> Reply | Response:
+    wants_html = prefers_html(call.header("accept") or "")
+    try:
+        result = _verification().verify(reference, call.query.code)
+    except NotFoundError:
+        if not wants_html:
+            raise
+        return Response(render_verification_page(None), headers=_HTML_HEADERS, status_code=404)
+    if wants_html:
+        return Response(render_verification_page(result), headers=_HTML_HEADERS, status_code=200)
+    return Reply(result, headers=_HEADERS)
+
+
+@endpoint(
+    blueprint,
+    "/verify/hash",
+    "POST",
+    access=PUBLIC,
+    summary="Check whether a file (by SHA-256) is a published certificate",
+    body=FileCheck,
+    response=FileCheckView,
+    tags=("public",),
+)
+def verify_hash(call: Call) -> Reply:
+    result = _verification().verify_file(call.body.sha256)
+    return Reply(FileCheckView(published=True, certificate=result), headers=_HEADERS)
 
 
 def prefers_html(accept: str) -> bool:
@@ -71,7 +99,7 @@ def prefers_html(accept: str) -> bool:
         quality = 1.0
         for param in params.split(";"):
             key, _, value = param.strip().partition("=")
-            if key == "q":
+            if key.strip() == "q":
                 try:
                     quality = float(value)
                 except ValueError:
@@ -80,23 +108,5 @@ def prefers_html(accept: str) -> bool:
     return ranks.get("text/html", 0.0) > ranks.get("application/json", 0.0)
 
 
-def _found(result: VerificationResult, wants_html: bool) -> Response:
-    if wants_html:
-        return Response(render_verification_page(result), headers=_HTML_HEADERS, status_code=200)
-    return _json(200, result.model_dump(mode="json"))
-
-
-def _not_found(err: NotFoundError, wants_html: bool) -> Response:
-    if wants_html:
-        return Response(render_verification_page(None), headers=_HTML_HEADERS, status_code=404)
-    return _json(404, _problem(err))
-
-
-def _problem(err: CoissuerError) -> dict[str, Any]:
-    return {"type": f"/problems/{err.type_slug}", "title": err.title, "status": err.status,
-            "detail": err.detail}  # fmt: skip
-
-
-def _json(status: int, body: dict[str, Any]) -> Response:
-    headers = {**_HEADERS, "Content-Type": "application/json"}
-    return Response(json.dumps(body, ensure_ascii=False), headers=headers, status_code=status)
+def _verification() -> CertificateVerification:
+    return CertificateVerification(container().certificate_store)
