@@ -115,8 +115,14 @@ def write_pki(pki: TestPki, out: Path) -> Path:
     return secret
 
 
-def _leaf(ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey, public_key: PublicKeyTypes,
-          subject: x509.Name, now: datetime, purpose: x509.ObjectIdentifier) -> x509.Certificate:
+def _leaf(
+    ca_cert: x509.Certificate,
+    ca_key: rsa.RSAPrivateKey,
+    public_key: PublicKeyTypes,
+    subject: x509.Name,
+    now: datetime,
+    purpose: x509.ObjectIdentifier,
+) -> x509.Certificate:
     timestamping = purpose == ExtendedKeyUsageOID.TIME_STAMPING
     return (
         _builder(subject, ca_cert.subject, public_key, now, years=3)
@@ -131,8 +137,9 @@ def _leaf(ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey, public_key: Publ
     )
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key: PublicKeyTypes,
-             now: datetime, years: int) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: PublicKeyTypes, now: datetime, years: int
+) -> x509.CertificateBuilder:
     return (
         x509.CertificateBuilder()
         .subject_name(subject)

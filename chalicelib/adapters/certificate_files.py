@@ -29,7 +29,9 @@ class CertificateFiles:
         return key
 
     def get(self, key: str) -> bytes:
-        response = self._call("read", key, lambda: self._s3.get_object(Bucket=self._bucket, Key=key))
+        response = self._call(
+            "read", key, lambda: self._s3.get_object(Bucket=self._bucket, Key=key)
+        )
         return bytes(response["Body"].read())
 
     def publish(self, slug: str, pdf: bytes) -> tuple[str, str]:

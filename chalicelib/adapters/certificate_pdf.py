@@ -152,8 +152,15 @@ def _paginate(content: CertificateContent, layout: _Layout) -> list[list[GoodsLi
 # --- drawing -------------------------------------------------------------------------------
 
 
-def _text(pdf: Any, x: float, top: float, text: str, size: float = _BODY, width: float = 0,
-          bold: bool = False) -> float:
+def _text(
+    pdf: Any,
+    x: float,
+    top: float,
+    text: str,
+    size: float = _BODY,
+    width: float = 0,
+    bold: bool = False,
+) -> float:
     """Draw wrapped text from `top`; returns the distance below the last line."""
     lines = _wrap(text, width, size) if width else text.split("\n")
     obj = pdf.beginText()
@@ -170,8 +177,7 @@ def _text(pdf: Any, x: float, top: float, text: str, size: float = _BODY, width:
     return top + len(lines) * size * _LEADING
 
 
-def _box(pdf: Any, x: float, top: float, w: float, h: float, label: str,
-         body: str = "") -> float:
+def _box(pdf: Any, x: float, top: float, w: float, h: float, label: str, body: str = "") -> float:
     pdf.setLineWidth(0.6)
     pdf.rect(x, _y(top + h), w, h)
     after = _text(pdf, x + _PAD, top + _PAD, label, _LABEL, w - 2 * _PAD)
@@ -180,14 +186,14 @@ def _box(pdf: Any, x: float, top: float, w: float, h: float, label: str,
     return after
 
 
-def _draw_first_page(pdf: Any, content: CertificateContent, layout: _Layout,
-                     lines: list[GoodsLine], pages: int) -> SignaturePlacement:
+def _draw_first_page(
+    pdf: Any, content: CertificateContent, layout: _Layout, lines: list[GoodsLine], pages: int
+) -> SignaturePlacement:
     half = _CONTENT_W / 2
     left, right = MARGIN, MARGIN + half
     _draw_left_boxes(pdf, content, layout, left, half)
     _draw_title_block(pdf, content, layout, right, half)
-    _draw_table(pdf, content, layout, lines, _FIRST_TABLE_TOP, _FIRST_TABLE_H,
-                continued=pages > 1)
+    _draw_table(pdf, content, layout, lines, _FIRST_TABLE_TOP, _FIRST_TABLE_H, continued=pages > 1)
     signature = _draw_bottom_block(pdf, content, layout, _FIRST_TABLE_TOP + _FIRST_TABLE_H)
     _draw_footer(pdf, content, 1, pages)
     if content.sandbox:
@@ -195,8 +201,9 @@ def _draw_first_page(pdf: Any, content: CertificateContent, layout: _Layout,
     return signature
 
 
-def _draw_left_boxes(pdf: Any, content: CertificateContent, layout: _Layout,
-                     x: float, w: float) -> None:
+def _draw_left_boxes(
+    pdf: Any, content: CertificateContent, layout: _Layout, x: float, w: float
+) -> None:
     top = MARGIN
     height = _TOP_BLOCK_H / len(layout.left_boxes)
     for label, body in layout.left_boxes:
@@ -204,8 +211,9 @@ def _draw_left_boxes(pdf: Any, content: CertificateContent, layout: _Layout,
         top += height
 
 
-def _draw_title_block(pdf: Any, content: CertificateContent, layout: _Layout,
-                      x: float, w: float) -> None:
+def _draw_title_block(
+    pdf: Any, content: CertificateContent, layout: _Layout, x: float, w: float
+) -> None:
     qr = 74.0
     pdf.setLineWidth(0.6)
     pdf.rect(x, _y(MARGIN + 112), w, 112)
@@ -244,15 +252,23 @@ def _draw_qr(pdf: Any, url: str, x: float, top: float, size: float) -> None:
             start = col
             while col < len(cells) and cells[col]:
                 col += 1
-            path.rect(x + start * module, _y(top + (row + 1) * module),
-                      (col - start) * module, module)
+            path.rect(
+                x + start * module, _y(top + (row + 1) * module), (col - start) * module, module
+            )
     pdf.setFillColorRGB(0, 0, 0)
     pdf.drawPath(path, stroke=0, fill=1)
     _text(pdf, x - 4, top + size + 1, "Verify / Xác minh", 5.5)
 
 
-def _draw_table(pdf: Any, content: CertificateContent, layout: _Layout,
-                lines: list[GoodsLine], top: float, height: float, continued: bool) -> None:
+def _draw_table(
+    pdf: Any,
+    content: CertificateContent,
+    layout: _Layout,
+    lines: list[GoodsLine],
+    top: float,
+    height: float,
+    continued: bool,
+) -> None:
     pdf.setLineWidth(0.6)
     pdf.rect(MARGIN, _y(top + height), _CONTENT_W, height)
     pdf.line(MARGIN, _y(top + _TABLE_HEAD_H), MARGIN + _CONTENT_W, _y(top + _TABLE_HEAD_H))
@@ -276,8 +292,9 @@ def _draw_table(pdf: Any, content: CertificateContent, layout: _Layout,
               _LABEL)  # fmt: skip
 
 
-def _draw_bottom_block(pdf: Any, content: CertificateContent, layout: _Layout,
-                       top: float) -> SignaturePlacement:
+def _draw_bottom_block(
+    pdf: Any, content: CertificateContent, layout: _Layout, top: float
+) -> SignaturePlacement:
     remarks_h = 70.0
     _draw_remarks(pdf, content, layout, top, remarks_h)
     top += remarks_h
@@ -287,8 +304,13 @@ def _draw_bottom_block(pdf: Any, content: CertificateContent, layout: _Layout,
     after = _box(pdf, MARGIN + half, top, half, height, layout.certification_label,
                  "It is hereby certified, on the basis of control carried out, that the "
                  "declaration by the exporter is correct.")  # fmt: skip
-    after = _text(pdf, MARGIN + half + 8, after + 3,
-                  f"{content.place_of_issue}, {_date(content.issue_date)}", _BODY)
+    after = _text(
+        pdf,
+        MARGIN + half + 8,
+        after + 3,
+        f"{content.place_of_issue}, {_date(content.issue_date)}",
+        _BODY,
+    )
     sig_top, sig_bottom = after + 4, top + height - 30
     pdf.setDash(2, 2)
     pdf.rect(MARGIN + half + 8, _y(sig_bottom), half - 16, sig_bottom - sig_top)
@@ -300,8 +322,9 @@ def _draw_bottom_block(pdf: Any, content: CertificateContent, layout: _Layout,
                         _y(sig_top) - 1)  # fmt: skip
 
 
-def _draw_remarks(pdf: Any, content: CertificateContent, layout: _Layout, top: float,
-                  height: float) -> None:
+def _draw_remarks(
+    pdf: Any, content: CertificateContent, layout: _Layout, top: float, height: float
+) -> None:
     after = _box(pdf, MARGIN, top, _CONTENT_W, height, layout.remarks_label)
     ticks = [(text, flag) for text, flag in layout.remarks(content) if flag is not None]
     texts = [text for text, flag in layout.remarks(content) if flag is None]
@@ -317,8 +340,14 @@ def _draw_remarks(pdf: Any, content: CertificateContent, layout: _Layout, top: f
     _text(pdf, MARGIN + 8, after + 4 + rows * 12, "\n".join(texts), _BODY, _CONTENT_W - 16)
 
 
-def _draw_supplementary_page(pdf: Any, content: CertificateContent, layout: _Layout,
-                             lines: list[GoodsLine], number: int, pages: int) -> None:
+def _draw_supplementary_page(
+    pdf: Any,
+    content: CertificateContent,
+    layout: _Layout,
+    lines: list[GoodsLine],
+    number: int,
+    pages: int,
+) -> None:
     _text(pdf, MARGIN, MARGIN, "SUPPLEMENTARY PAGE - " + layout.title[-1], 9, bold=True)
     _text(pdf, MARGIN, MARGIN + 16, f"Reference No. {content.reference_number}", 10, bold=True)
     _text(pdf, MARGIN, MARGIN + 34,
@@ -332,8 +361,13 @@ def _draw_supplementary_page(pdf: Any, content: CertificateContent, layout: _Lay
 
 
 def _draw_footer(pdf: Any, content: CertificateContent, number: int, pages: int) -> None:
-    _text(pdf, MARGIN, PAGE_H - MARGIN + 4,
-          f"{content.reference_number}    Page {number} of {pages}", _LABEL)
+    _text(
+        pdf,
+        MARGIN,
+        PAGE_H - MARGIN + 4,
+        f"{content.reference_number}    Page {number} of {pages}",
+        _LABEL,
+    )
 
 
 def _draw_specimen(pdf: Any) -> None:
@@ -477,8 +511,10 @@ _FTA_LEFT = [
     ("3. Means of transport and route (as far as known)", _transport),
 ]  # fmt: skip
 
-_OFFICIAL_USE = "4. For Official Use\n[ ] Preferential Treatment Given\n[ ] Preferential " \
+_OFFICIAL_USE = (
+    "4. For Official Use\n[ ] Preferential Treatment Given\n[ ] Preferential "
     "Treatment Not Given (Please state reason/s)"
+)
 
 _AGREEMENTS = {
     "D": ("ASEAN TRADE IN GOODS AGREEMENT", "FORM D", "ASEAN Trade in Goods Agreement"),
@@ -605,8 +641,9 @@ def render_signature_appearance(
     return buffer.getvalue()
 
 
-def _text_at(pdf: Any, x: float, page_h: float, top: float, text: str, size: float,
-             width: float, bold: bool) -> float:
+def _text_at(
+    pdf: Any, x: float, page_h: float, top: float, text: str, size: float, width: float, bold: bool
+) -> float:
     obj = pdf.beginText()
     obj.setFont(FONT, size, size * _LEADING)
     obj.setTextOrigin(x, page_h - top - size)

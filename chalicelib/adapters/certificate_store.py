@@ -83,7 +83,9 @@ class CertificateStore:
         self._client = table.meta.client
         self._name = table.name
 
-    def allocate(self, request: AllocationRequest, now: datetime | None = None) -> CertificateRecord:
+    def allocate(
+        self, request: AllocationRequest, now: datetime | None = None
+    ) -> CertificateRecord:
         """Draw the next number and record the certificate in one transaction.
 
         Optimistic: read the counter, then write it conditioned on the value read; a lost race

@@ -217,7 +217,9 @@ def _held_key_signer_class() -> type:
             async def async_sign_raw(
                 self, data: bytes, digest_algorithm: str, dry_run: bool = False
             ) -> bytes:
-                return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+                return self._key.sign(
+                    data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
+                )
 
         _classes["held"] = HeldKeySigner
     return _classes["held"]
@@ -229,8 +231,8 @@ def _local_tsa_class() -> type:
         from asn1crypto import cms, core
         from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
         from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
-        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
         from pyhanko.sign.timestamps import DummyTimeStamper
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
         class LocalTimeStamper(DummyTimeStamper):
             def __init__(self, key: Any, **kwargs: Any) -> None:
@@ -262,6 +264,7 @@ def _kms_signer_class() -> type:
         class KmsSigner(Signer):
             def __init__(self, client: Any, key_id: str, cert: Any, registry: Any) -> None:
                 self._client, self._key_id = client, key_id
+                self._signature_size = cert.public_key.bit_size // 8
                 super().__init__(signing_cert=cert, cert_registry=registry)
 
             async def async_sign_raw(
@@ -270,7 +273,7 @@ def _kms_signer_class() -> type:
                 if digest_algorithm.lower() != "sha256":
                     raise RuleViolationError("KMS signing is configured for SHA-256 only")
                 if dry_run:
-                    return bytes(self.signing_cert.public_key.bit_size // 8)
+                    return bytes(self._signature_size)
                 return _kms_sign(self._client, self._key_id, data)
 
         _classes["kms"] = KmsSigner

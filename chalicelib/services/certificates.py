@@ -39,8 +39,11 @@ class CertificateSigner(Protocol):
 
 
 class RenderedPdf(Protocol):
-    pdf: bytes
-    signature_box: SignaturePlacement
+    @property
+    def pdf(self) -> bytes: ...
+
+    @property
+    def signature_box(self) -> SignaturePlacement: ...
 
 
 class CertificateSource(Protocol):
@@ -62,8 +65,7 @@ class CertificateSource(Protocol):
 
 
 class CertificateIssuedNotifier(Protocol):
-    def certificate_issued(self, dossier_id: str, reference_number: str, pdf_key: str) -> None:
-        ...
+    def certificate_issued(self, dossier_id: str, reference_number: str, pdf_key: str) -> None: ...
 
 
 class CertificateIssuance:

@@ -24,12 +24,23 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 
 def _issue(store: CertificateStore, table, dossier_id: str, *, sandbox: bool = False) -> str:
-    record = store.allocate(AllocationRequest(
-        dossier_id=dossier_id, issuer_code="47", issuer_name="Sở Công Thương Đắk Lắk",
-        importing_party="TH", year=2026, exporter_name="Krong Pac <Coffee> & Co",
-        importing_country="Thailand", goods_summary="HS 0901.11: coffee", sandbox=sandbox))
-    store.record_rendering(record.reference_number, Rendering(
-        hash_verification_code(CODE), date(2026, 12, 3), "A", "B", "0,1,1,2,2"))
+    record = store.allocate(
+        AllocationRequest(
+            dossier_id=dossier_id,
+            issuer_code="47",
+            issuer_name="Sở Công Thương Đắk Lắk",
+            importing_party="TH",
+            year=2026,
+            exporter_name="Krong Pac <Coffee> & Co",
+            importing_country="Thailand",
+            goods_summary="HS 0901.11: coffee",
+            sandbox=sandbox,
+        )
+    )
+    store.record_rendering(
+        record.reference_number,
+        Rendering(hash_verification_code(CODE), date(2026, 12, 3), "A", "B", "0,1,1,2,2"),
+    )
     table.put_item(Item={"PK": f"DOSSIER#{dossier_id}", "SK": "META", "status": "signed"})
     sha = SHA if not sandbox else "cd" * 32
     store.publish(record.reference_number, sha, "k",
@@ -79,8 +90,10 @@ def test_wrong_code_and_unknown_reference_get_the_same_not_found(stack: Stack, i
     bodies = [{k: v for k, v in json_body(r).items() if k != "correlation_id"} for r in answers]
     assert {r.status_code for r in answers} == {404}
     assert all(body == bodies[0] for body in bodies)
-    pages = [stack.http.get(u, headers=BROWSER).body for u in
-             ("/verify/VN-TH-26-47-00001?code=guess", "/verify/VN-TH-26-47-00009?code=x")]
+    pages = [
+        stack.http.get(u, headers=BROWSER).body
+        for u in ("/verify/VN-TH-26-47-00001?code=guess", "/verify/VN-TH-26-47-00009?code=x")
+    ]
     assert pages[0] == pages[1]
 
 
@@ -99,8 +112,11 @@ def test_cancelled_and_test_certificates_say_so(stack: Stack, issued) -> None:
 
 def test_hash_route_says_whether_a_file_is_published(stack: Stack, issued) -> None:
     def check(sha256: str):
-        return stack.http.post("/verify/hash", body=json.dumps({"sha256": sha256}),
-                               headers={"Content-Type": "application/json"})
+        return stack.http.post(
+            "/verify/hash",
+            body=json.dumps({"sha256": sha256}),
+            headers={"Content-Type": "application/json"},
+        )
 
     published, other, garbage = check(SHA.upper()), check("ef" * 32), check("xyz")
 

@@ -22,13 +22,13 @@ from chalicelib.wiring import container
 
 blueprint = Blueprint(__name__)
 
-_HEADERS = {
+_HEADERS: dict[str, str] = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
     "X-Content-Type-Options": "nosniff",
 }
-_HTML_HEADERS = {
+_HTML_HEADERS: dict[str, str] = {
     **_HEADERS,
     "Content-Type": "text/html; charset=utf-8",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
@@ -70,9 +70,9 @@ def verify_reference(call: Call, reference: str) -> Reply | Response:
     except NotFoundError:
         if not wants_html:
             raise
-        return Response(render_verification_page(None), headers=_HTML_HEADERS, status_code=404)
+        return _html(render_verification_page(None), 404)
     if wants_html:
-        return Response(render_verification_page(result), headers=_HTML_HEADERS, status_code=200)
+        return _html(render_verification_page(result), 200)
     return Reply(result, headers=_HEADERS)
 
 
@@ -106,6 +106,11 @@ def prefers_html(accept: str) -> bool:
                     quality = 0.0
         ranks[media.strip().lower()] = quality
     return ranks.get("text/html", 0.0) > ranks.get("application/json", 0.0)
+
+
+def _html(page: str, status: int) -> Response:
+    headers: dict[str, str | list[str]] = {**_HTML_HEADERS}
+    return Response(page, headers=headers, status_code=status)
 
 
 def _verification() -> CertificateVerification:

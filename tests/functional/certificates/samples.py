@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.certificate_store import AllocationRequest, DossierIssuedUpdate
 from chalicelib.domain.certificate import CertificateContent, goods_summary
 
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "dossiers"
@@ -30,7 +31,11 @@ def issuer_code(sample: dict[str, Any]) -> str:
 
 
 def content_from_sample(
-    sample: dict[str, Any], reference: str, verification_url: str, *, sandbox: bool = False,
+    sample: dict[str, Any],
+    reference: str,
+    verification_url: str,
+    *,
+    sandbox: bool = False,
     extra_lines: int = 0,
 ) -> CertificateContent:
     exporter, consignee, transport = sample["exporter"], sample["consignee"], sample["transport"]
@@ -87,3 +92,42 @@ def _line(g: dict[str, Any]) -> dict[str, Any]:
 
 def summary_of(content: CertificateContent) -> str:
     return goods_summary(content.goods)
+
+
+class SampleDossiers:
+    """The dossier side, as the issuance workflow would supply it, over the sample files."""
+
+    def __init__(self, table, base_url: str, samples: dict[str, str],
+                 sandbox: frozenset[str] = frozenset()):  # fmt: skip
+        self._table, self._base, self._samples, self._sandbox = table, base_url, samples, sandbox
+        for dossier_id in samples:
+            table.put_item(Item={"PK": f"DOSSIER#{dossier_id}", "SK": "META",
+                                 "status": "awaiting_signature"})  # fmt: skip
+
+    def mark_signed(self, dossier_id: str) -> None:
+        self._table.update_item(Key={"PK": f"DOSSIER#{dossier_id}", "SK": "META"},
+                                UpdateExpression="SET #s = :s",
+                                ExpressionAttributeNames={"#s": "status"},
+                                ExpressionAttributeValues={":s": "signed"})  # fmt: skip
+
+    def allocation_request(self, dossier_id: str) -> AllocationRequest:
+        sample = load_sample(self._samples[dossier_id])
+        content = self._content(dossier_id, "VN-XX 26/00/00001", self._base)
+        return AllocationRequest(
+            dossier_id=dossier_id, issuer_code=issuer_code(sample),
+            issuer_name=sample["issuing_department"],
+            importing_party=sample["consignee"]["country"], year=2026,
+            exporter_name=sample["exporter"]["name"],
+            importing_country=content.importing_country,
+            goods_summary=summary_of(content), sandbox=dossier_id in self._sandbox,
+        )  # fmt: skip
+
+    def certificate_content(self, dossier_id: str, reference_number: str, url: str):
+        return self._content(dossier_id, reference_number, url)
+
+    def issued_update(self, dossier_id, reference_number, pdf_key, issued_at):
+        return DossierIssuedUpdate(dossier_id, reference_number, pdf_key, issued_at)
+
+    def _content(self, dossier_id: str, reference: str, url: str):
+        return content_from_sample(load_sample(self._samples[dossier_id]), reference, url,
+                                   sandbox=dossier_id in self._sandbox)  # fmt: skip

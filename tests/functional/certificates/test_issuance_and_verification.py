@@ -10,11 +10,7 @@ import pytest
 
 from chalicelib.adapters.certificate_files import CertificateFiles
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
-from chalicelib.adapters.certificate_store import (
-    AllocationRequest,
-    CertificateStore,
-    DossierIssuedUpdate,
-)
+from chalicelib.adapters.certificate_store import CertificateStore
 from chalicelib.adapters.signing import SigningSecret, local_signer
 from chalicelib.domain.certificate import CertificateStatus
 from chalicelib.domain.errors import ConflictError, NotFoundError
@@ -24,54 +20,11 @@ from chalicelib.services.certificates import (
     CertificateVerification,
 )
 from tests.functional.certificates.conftest import BUCKET
-from tests.functional.certificates.samples import (
-    content_from_sample,
-    issuer_code,
-    load_sample,
-    summary_of,
-)
+from tests.functional.certificates.samples import SampleDossiers
 from tools.test_ca import create_test_pki
 
 BASE = "https://verify.coissuer.example.vn"
 NOW = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
-
-
-class SampleDossiers:
-    """The dossier side, as the issuance workflow would supply it, over the sample files."""
-
-    def __init__(self, table, samples: dict[str, str], sandbox: frozenset[str] = frozenset()):
-        self._table, self._samples, self._sandbox = table, samples, sandbox
-        for dossier_id in samples:
-            table.put_item(Item={"PK": f"DOSSIER#{dossier_id}", "SK": "META",
-                                 "status": "awaiting_signature"})  # fmt: skip
-
-    def mark_signed(self, dossier_id: str) -> None:
-        self._table.update_item(Key={"PK": f"DOSSIER#{dossier_id}", "SK": "META"},
-                                UpdateExpression="SET #s = :s",
-                                ExpressionAttributeNames={"#s": "status"},
-                                ExpressionAttributeValues={":s": "signed"})  # fmt: skip
-
-    def allocation_request(self, dossier_id: str) -> AllocationRequest:
-        sample = load_sample(self._samples[dossier_id])
-        content = self._content(dossier_id, "VN-XX 26/00/00001", BASE)
-        return AllocationRequest(
-            dossier_id=dossier_id, issuer_code=issuer_code(sample),
-            issuer_name=sample["issuing_department"],
-            importing_party=sample["consignee"]["country"], year=2026,
-            exporter_name=sample["exporter"]["name"],
-            importing_country=content.importing_country,
-            goods_summary=summary_of(content), sandbox=dossier_id in self._sandbox,
-        )  # fmt: skip
-
-    def certificate_content(self, dossier_id: str, reference_number: str, url: str):
-        return self._content(dossier_id, reference_number, url)
-
-    def issued_update(self, dossier_id, reference_number, pdf_key, issued_at):
-        return DossierIssuedUpdate(dossier_id, reference_number, pdf_key, issued_at)
-
-    def _content(self, dossier_id: str, reference: str, url: str):
-        return content_from_sample(load_sample(self._samples[dossier_id]), reference, url,
-                                   sandbox=dossier_id in self._sandbox)  # fmt: skip
 
 
 class RecordingNotifier:
@@ -90,7 +43,7 @@ def pki_secret():
 @pytest.fixture
 def world(table, s3, pki_secret):
     dossiers = SampleDossiers(
-        table,
+        table, BASE,
         {"d-coffee": "form-d-coffee-th", "d-shoes": "form-e-footwear-cn",
          "d-cashew": "form-b-cashew-ae", "d-shrimp": "form-vj-shrimp-jp"},
         sandbox=frozenset({"d-shrimp"}),
@@ -164,8 +117,13 @@ def test_wrong_code_unknown_reference_and_garbage_all_answer_the_same_not_found(
     reference = _issue(world, "d-coffee")
 
     answers = []
-    for ref, code in [(reference, "wrong-code"), ("VN-TH 26/47/09999", "x"),
-                      ("not a reference", "x"), (reference, None), (reference, "")]:
+    for ref, code in [
+        (reference, "wrong-code"),
+        ("VN-TH 26/47/09999", "x"),
+        ("not a reference", "x"),
+        (reference, None),
+        (reference, ""),
+    ]:
         with pytest.raises(NotFoundError) as caught:
             verification.verify(ref, code)
         answers.append((type(caught.value), caught.value.detail))

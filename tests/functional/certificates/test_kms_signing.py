@@ -33,8 +33,11 @@ def test_kms_signer_produces_a_signature_that_validates_against_the_ca(aws):
     )
     tsa = PemBundle.model_validate(pki.signing_secret()["tsa"])
     signer = kms_signer(kms, key_id, certificates, TimestampSource(local=tsa))
-    content = content_from_sample(load_sample("form-vj-shrimp-jp"), "VN-JP 26/61/00001",
-                                  "https://verify.example.vn/verify/VN-JP-26-61-00001?code=k")
+    content = content_from_sample(
+        load_sample("form-vj-shrimp-jp"),
+        "VN-JP 26/61/00001",
+        "https://verify.example.vn/verify/VN-JP-26-61-00001?code=k",
+    )
     rendered = render_certificate_pdf(content)
 
     signed = signer.sign(rendered.pdf, SignatureAppearance(

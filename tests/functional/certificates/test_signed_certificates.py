@@ -12,8 +12,7 @@ import pytest
 
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
 from chalicelib.adapters.signing import SigningSecret, local_signer
-from chalicelib.domain.certificate import SignatureAppearance
-from chalicelib.domain.certificate import CertificateContent
+from chalicelib.domain.certificate import CertificateContent, SignatureAppearance
 from tests.functional.certificates.samples import SAMPLE_NAMES, content_from_sample, load_sample
 from tools.test_ca import create_test_pki
 
@@ -44,7 +43,9 @@ def signed(pki) -> dict[str, Signed]:
         rendered = render_certificate_pdf(content)
         appearance = SignatureAppearance(content.signer_name, content.department_name,
                                          rendered.signature_box)  # fmt: skip
-        result[name] = Signed(content, signer.sign(rendered.pdf, appearance), pki.ca.certificate_pem)
+        result[name] = Signed(
+            content, signer.sign(rendered.pdf, appearance), pki.ca.certificate_pem
+        )
     return result
 
 
