@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
     from chalicelib.services.certificates import CertificateSigner
+    from chalicelib.services.departments import DepartmentService
 
 
 def system_clock() -> datetime:
@@ -83,6 +84,14 @@ class Container:
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
         )
+
+    @cached_property
+    def departments(self) -> DepartmentService:
+        from chalicelib.adapters.department_store import DepartmentStore
+        from chalicelib.services.departments import DepartmentService
+
+        served = frozenset(code for code in self.settings.DEPARTMENT_CODES.split(",") if code)
+        return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
 
     @cached_property
     def certificate_store(self) -> CertificateStore:
