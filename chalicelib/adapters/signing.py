@@ -164,6 +164,7 @@ def _stamp_style(appearance: SignatureAppearance, signed_at: datetime) -> Any:
     pyHanko's own text stamps would embed the font through a full OpenType subsetting pass
     (seconds for Noto Sans); drawing the stamp with the renderer's cached font costs ~2 ms.
     """
+    from pyhanko.pdf_utils import layout
     from pyhanko.stamp import StaticStampStyle
 
     from chalicelib.adapters.certificate_pdf import render_signature_appearance
@@ -173,8 +174,16 @@ def _stamp_style(appearance: SignatureAppearance, signed_at: datetime) -> Any:
         appearance.signer_name, appearance.department_name, signed_at,
         place.x2 - place.x1, place.y2 - place.y1,
     )  # fmt: skip
-    return StaticStampStyle(background=_imported_page_class()(page), border_width=0,
-                            background_opacity=1.0)  # fmt: skip
+    return StaticStampStyle(
+        background=_imported_page_class()(page),
+        border_width=0,
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(  # the page is drawn at the box's size
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(0),
+        ),
+    )
 
 
 def _imported_page_class() -> type:
