@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -92,6 +93,21 @@ def issue_leader_certificate(
     """A document-signing certificate for a leader's key (local, or the public key of KMS)."""
     return _leaf(ca_cert, ca_key, public_key, _name(leader_name, department),
                  now or datetime.now(UTC), ExtendedKeyUsageOID.EMAIL_PROTECTION)  # fmt: skip
+
+
+def signing_secret_for_kms(
+    pki: TestPki, kms_client: Any, key_id: str, leader_name: str, department: str
+) -> dict[str, object]:
+    """The secret for a KMS-held key: a leader certificate for its public key, no private key."""
+    public_key = serialization.load_der_public_key(
+        kms_client.get_public_key(KeyId=key_id)["PublicKey"]
+    )
+    ca_cert, ca_key = load_ca(pki)
+    leader = issue_leader_certificate(ca_cert, ca_key, public_key, leader_name, department)
+    secret = pki.signing_secret()
+    secret.pop("private_key_pem")
+    secret["certificate_pem"] = _pem(leader)
+    return secret
 
 
 def load_ca(pki: TestPki) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:

@@ -6,28 +6,21 @@ import json
 from urllib.parse import urlparse
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from chalicelib.services import certificates
 from chalicelib.wiring import container
 from tests.functional.certificates.samples import SampleDossiers
 from tests.stack import Stack, json_body
-from tools.test_ca import create_test_pki, issue_leader_certificate, load_ca
+from tools.test_ca import create_test_pki, signing_secret_for_kms
 
 
 @pytest.fixture
 def signing_secret(stack: Stack) -> None:
     """What `make run` stores: the leader's certificate for the KMS key, chain and local TSA."""
     deps = container()
-    pki = create_test_pki()
-    public_der = deps.kms.get_public_key(KeyId=deps.settings.SIGNING_KMS_KEY_ID)["PublicKey"]
-    ca_cert, ca_key = load_ca(pki)
-    leader = issue_leader_certificate(ca_cert, ca_key,
-                                      serialization.load_der_public_key(public_der),
-                                      "Nguyễn Văn Đức", "Dak Lak DoIT")  # fmt: skip
-    secret = pki.signing_secret()
-    secret.pop("private_key_pem")
-    secret["certificate_pem"] = leader.public_bytes(serialization.Encoding.PEM).decode()
+    secret = signing_secret_for_kms(
+        create_test_pki(), deps.kms, deps.settings.SIGNING_KMS_KEY_ID, "Nguyễn Văn Đức", "Dak Lak"
+    )
     deps.secretsmanager.put_secret_value(SecretId=deps.settings.SIGNING_SECRET_NAME,
                                          SecretString=json.dumps(secret))  # fmt: skip
 
