@@ -247,6 +247,13 @@ def _local_tsa_class() -> type:
             def __init__(self, key: Any, **kwargs: Any) -> None:
                 self._key = key
                 super().__init__(**kwargs)
+                # Built once and re-parsed, so later encodings reuse the bytes: asn1crypto
+                # re-encodes freshly built structures (the issuer name) on every dump.
+                self._signing_certificate = cms.CMSAttribute.load(
+                    simple_cms_attribute(
+                        "signing_certificate", as_signing_certificate(self.tsa_cert)
+                    ).dump()
+                )
 
             def _sign_tst_info(
                 self, tst_info_data: bytes, md_algorithm: str, dt: datetime
@@ -255,10 +262,10 @@ def _local_tsa_class() -> type:
                 attrs = cms.CMSAttributes([
                     simple_cms_attribute("content_type", "tst_info"),
                     simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-                    simple_cms_attribute("signing_certificate",
-                                         as_signing_certificate(self.tsa_cert)),
+                    self._signing_certificate,
                     simple_cms_attribute("message_digest", digest),
                 ])  # fmt: skip
+                attrs = cms.CMSAttributes.load(attrs.dump())
                 hash_algo = get_pyca_cryptography_hash(md_algorithm)
                 return self._key.sign(attrs.dump(), PKCS1v15(), hash_algo), attrs
 
