@@ -5,8 +5,8 @@ other forms. Text is set in Noto Sans from the `fontpkg-noto-sans` package (full
 coverage), embedded as a subset. Goods lines that do not fit on the first page continue on
 supplementary pages that repeat the reference number and say "Page x of y".
 
-The renderer reserves the place where the leader signs and returns it with the PDF; the
-signer creates the signature field there (`SignaturePlacement`).
+The first page holds an empty signature field (`LeaderSignature`) where the leader signs; its
+place is returned with the PDF (`SignaturePlacement`) and the signer fills that field.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def render_certificate_pdf(content: CertificateContent) -> RenderedCertificate:
     pdf.setCreator("coissuer")
     pages = _paginate(content, layout)
     signature_box = _draw_first_page(pdf, content, layout, pages[0], len(pages))
+    _add_signature_field(pdf, signature_box)
     for number, lines in enumerate(pages[1:], start=2):
         pdf.showPage()
         _draw_supplementary_page(pdf, content, layout, lines, number, len(pages))
@@ -199,6 +200,20 @@ def _draw_first_page(
     if content.sandbox:
         _draw_specimen(pdf)
     return signature
+
+
+def _add_signature_field(pdf: Any, place: SignaturePlacement) -> None:
+    """An empty signature field (widget) where the leader signs; the signer fills it."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
+
+    form = pdf.acroForm
+    field = PDFDictionary({
+        "Type": PDFName("Annot"), "Subtype": PDFName("Widget"), "FT": PDFName("Sig"),
+        "T": PDFString(place.field_name), "F": 4,
+        "Rect": PDFArray([place.x1, place.y1, place.x2, place.y2]),
+    })  # fmt: skip
+    pdf._addAnnotation(field)
+    form.fields.append(form.getRef(field))
 
 
 def _draw_left_boxes(

@@ -100,11 +100,7 @@ class PadesCertificateSigner:
             signer=self._signer,
             timestamper=self._timestamper,
             stamp_style=_stamp_style(appearance, signed_at),
-            new_field_spec=fields.SigFieldSpec(
-                place.field_name, on_page=place.page,
-                box=(int(place.x1), int(place.y1), int(place.x2), int(place.y2)),
-            ),
-        )  # fmt: skip
+        )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         out = io.BytesIO()
         pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=out)

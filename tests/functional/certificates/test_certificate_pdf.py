@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pypdfium2
+import pytest
 
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
 from chalicelib.domain.certificate import CertificateContent
@@ -83,3 +84,19 @@ def test_signature_place_lies_inside_the_first_page():
     assert box.page == 0
     assert 0 < box.x1 < box.x2 < 595 and 0 < box.y1 < box.y2 < 842
     assert box.x2 - box.x1 > 150 and box.y2 - box.y1 > 50
+
+
+def test_rendered_certificate_has_an_empty_signature_field_where_the_leader_signs():
+    import io
+
+    import pikepdf
+
+    rendered = render_certificate_pdf(_content())
+
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as pdf:
+        [field] = pdf.Root.AcroForm.Fields
+        assert (str(field.FT), str(field.T)) == ("/Sig", "LeaderSignature")
+        assert "/V" not in field
+        assert [float(v) for v in field.Rect] == pytest.approx(
+            [rendered.signature_box.x1, rendered.signature_box.y1,
+             rendered.signature_box.x2, rendered.signature_box.y2], abs=0.01)  # fmt: skip

@@ -198,3 +198,14 @@ def test_tampered_copy_fails_pyhanko_and_endesive(signed):
     assert not status.bottom_line
     [result] = _endesive_results(tampered, original.ca_pem)
     assert not result.hashok
+
+
+def test_signature_fills_the_rendered_field_instead_of_adding_one(signed):
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(signed["form-d-coffee-th"].pdf)) as pdf:
+        names = [str(f.T) for f in pdf.Root.AcroForm.Fields]
+        subfilter = str(pdf.Root.AcroForm.Fields[0].V.SubFilter)
+
+    assert names == ["LeaderSignature"]
+    assert subfilter == "/ETSI.CAdES.detached"
