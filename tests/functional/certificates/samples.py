@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.certificate_store import AllocationRequest, DossierIssuedUpdate
 from chalicelib.domain.certificate import CertificateContent, goods_summary
+from tools.samples import samples_dir
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "dossiers"
-if not SAMPLES.exists():
-    SAMPLES = Path("/work/shared/samples/dossiers")
+SAMPLES = samples_dir()
 SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))
 ISSUE_DATE = date(2026, 12, 3)
 COUNTRIES = {"TH": "Thailand", "CN": "China", "AE": "United Arab Emirates", "JP": "Japan",
