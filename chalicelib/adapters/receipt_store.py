@@ -18,7 +18,12 @@ from aws_lambda_powertools import Logger
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.domain.errors import ConflictError, NotFoundError, RuleViolationError, TransientError
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolationError,
+    TransientError,
+)
 from chalicelib.domain.receipt_provider import PublishedReceipt
 from chalicelib.domain.receipts import (
     MAX_NUMBER,
@@ -38,7 +43,11 @@ logger = Logger(service="receipts")
 
 META = "META"
 ALLOCATION_ATTEMPTS = 60
-_THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+_THROTTLING = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
 _jitter = secrets.SystemRandom()
 
 
@@ -162,7 +171,9 @@ class ReceiptStore:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             if _code(error) == "TransactionCanceledException":
-                raise ConflictError("The receipt is not in force", receipt=key.provider_key) from error
+                raise ConflictError(
+                    "The receipt is not in force", receipt=key.provider_key
+                ) from error
             _reraise(error)
         logger.info("receipt cancelled", receipt=key.provider_key, actor=action.actor)
         return self.require(key)
@@ -197,7 +208,9 @@ class ReceiptStore:
 
             last_number = self._last_number(draft.form_number, draft.series)
             if last_number >= MAX_NUMBER:
-                raise RuleViolationError("The receipt series has no numbers left", series=draft.series)
+                raise RuleViolationError(
+                    "The receipt series has no numbers left", series=draft.series
+                )
             receipt = draft.numbered(last_number + 1)
             items = [
                 self._counter_step(receipt.key, last_number),
@@ -221,7 +234,9 @@ class ReceiptStore:
                 _reraise(error)
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
             if any(code == "ConditionalCheckFailed" for code in reasons[3:]):
-                raise ConflictError("The original receipt is not in force", subject=subject) from error
+                raise ConflictError(
+                    "The original receipt is not in force", subject=subject
+                ) from error
             return False
         return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from datetime import UTC, datetime
 
 import boto3
@@ -11,8 +12,10 @@ import pytest
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
+from chalicelib.adapters.builtin_receipt_issuer import BuiltInReceiptIssuer
 from chalicelib.adapters.receipt_store import ReceiptStore
 from chalicelib.domain.receipts import Collector, FeeCharge, Payer, ReceiptDraft
+from tests.fakes.pdf_signer import PyHankoTestSigner, self_signed_collector_key
 
 REGION = "ap-southeast-1"
 BUCKET = "coissuer-documents-test"
@@ -83,9 +86,7 @@ def store(table: object) -> ReceiptStore:
 @pytest.fixture
 def s3(aws: None) -> object:
     client = boto3.client("s3", region_name=REGION)
-    client.create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
-    )
+    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     return client
 
 
@@ -125,3 +126,18 @@ def draft_for(
         payment_reference=payment_reference,
         dossier_id=f"D-{payment_reference}",
     )
+
+
+@pytest.fixture(scope="session")
+def collector_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_collector_key(tmp_path_factory.mktemp("keys"), "So Cong Thuong Dak Lak")
+
+
+@pytest.fixture
+def signer(collector_key: tuple[Path, Path]) -> PyHankoTestSigner:
+    return PyHankoTestSigner(*collector_key)
+
+
+@pytest.fixture
+def issuer(s3: object, signer: PyHankoTestSigner) -> BuiltInReceiptIssuer:
+    return BuiltInReceiptIssuer(s3, BUCKET, signer)  # type: ignore[arg-type]

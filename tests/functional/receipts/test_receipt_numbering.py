@@ -71,12 +71,16 @@ def test_new_year_in_vietnam_starts_the_next_series_at_one(
     for _ in range(3):
         store.issue(draft_for(collector, payer, new_payment_reference()))
     last_of_year = store.issue(
-        draft_for(collector, payer, new_payment_reference(), datetime(2026, 12, 31, 16, 59, tzinfo=UTC))
+        draft_for(
+            collector, payer, new_payment_reference(), datetime(2026, 12, 31, 16, 59, tzinfo=UTC)
+        )
     )
 
     # when a payment is receipted at 00:00 on 1 January, Vietnam time (17:00 UTC the day before)
     first_of_year = store.issue(
-        draft_for(collector, payer, new_payment_reference(), datetime(2026, 12, 31, 17, 0, tzinfo=UTC))
+        draft_for(
+            collector, payer, new_payment_reference(), datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
+        )
     )
 
     # then the old series ends at 0000004 and series DL27 starts at 0000001
