@@ -7,8 +7,8 @@ from defusedxml import ElementTree as SafeET
 
 from chalicelib.adapters.builtin_receipt_issuer import BuiltInReceiptIssuer
 from chalicelib.domain.receipts import Collector, Payer, ReceiptKind, correction_of
-from tests.functional.receipts.conftest import BUCKET, ISSUANCE_FEE, DEC_3, draft_for
 from tests.fakes.pdf_signer import PyHankoTestSigner
+from tests.functional.receipts.conftest import BUCKET, DEC_3, ISSUANCE_FEE, draft_for
 
 
 def _signature_status(pdf: bytes, cert_path: Path) -> object:
