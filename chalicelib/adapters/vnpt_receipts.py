@@ -8,7 +8,7 @@ the ones the department's contract lists and are mapped to our errors:
 | --- | --- | --- |
 | ERR:1, ERR:7 | account or user credentials refused | ReceiptProviderError |
 | ERR:2 | no receipt under that key | lookup: None; else ReceiptProviderError |
-| ERR:3, ERR:6, ERR:10, ERR:20 | data, numbers left, batch size, form or series refused | ReceiptProviderError |
+| ERR:3, ERR:6, ERR:10, ERR:20 | data, numbers, batch size, series refused | ReceiptProviderError |
 | ERR:5 | service busy or failed internally | TransientError |
 | ERR:9 | receipt already cancelled or replaced | cancel: done; else ReceiptProviderError |
 | ERR:13 | key already published | the receipt is looked up and taken as published |

@@ -216,6 +216,7 @@ class ReceiptDraft(BaseModel):
     dossier_id: str | None = None
     kind: ReceiptKind = ReceiptKind.ORIGINAL
     original: ReceiptKey | None = None
+    test_receipt: bool = False
 
     @property
     def form_number(self) -> str:
@@ -236,7 +237,7 @@ class ReceiptDraft(BaseModel):
             issued_at=self.issued_at,
             payment_reference=self.payment_reference,
             dossier_id=self.dossier_id,
-            test_receipt=self.collector.sandbox,
+            test_receipt=self.test_receipt or self.collector.sandbox,
         )
 
 
@@ -253,6 +254,7 @@ def correction_of(
         dossier_id=original.dossier_id,
         kind=kind,
         original=original.key,
+        test_receipt=original.test_receipt,
     )
 
 

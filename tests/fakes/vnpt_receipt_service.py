@@ -6,6 +6,7 @@ code, an HTTP status, or to hold its answer (after doing the work) to provoke a 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter, defaultdict, deque
@@ -83,10 +84,8 @@ class FakeVnptReceiptService:
                 self.send_header("Content-Type", "text/xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)  # unless the client gave up waiting
 
             def log_message(self, format: str, *args: object) -> None:
                 return

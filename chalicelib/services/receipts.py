@@ -1,0 +1,169 @@
+"""Receipt use cases: issue one per payment, replace, adjust, cancel, report use of a series.
+
+Errors are the workflow's contract: `TransientError` (provider or table briefly unavailable)
+is retried with backoff by the state machine; `ReceiptProviderError` (refused for good) and a
+`TransientError` that outlasts its retries leave the receipt step `needs_attention`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools import Logger
+
+from chalicelib.domain.errors import ConflictError, RuleViolationError
+from chalicelib.domain.receipt_provider import PublishedReceipt, ReceiptProvider
+from chalicelib.domain.receipts import (
+    Collector,
+    FeeCharge,
+    Payer,
+    Receipt,
+    ReceiptAction,
+    ReceiptDraft,
+    ReceiptKey,
+    ReceiptKind,
+    ReceiptStatus,
+    UsagePeriod,
+    UsageReport,
+    correction_of,
+    usage_report_of,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.receipt_store import ReceiptStore
+
+logger = Logger(service="receipts")
+
+
+@dataclass(frozen=True)
+class ReceiptDesk:
+    """The ports a receipt use case needs: the store, the department's provider, a clock."""
+
+    store: ReceiptStore
+    provider: ReceiptProvider
+    now: Callable[[], datetime]
+
+
+def issue_receipt_for_payment(
+    payment_reference: str,
+    *,
+    collector: Collector,
+    payer: Payer,
+    fee: FeeCharge,
+    dossier_id: str | None,
+    desk: ReceiptDesk,
+) -> Receipt:
+    """Issues the one receipt of a payment; a repeat returns it and publishes nothing new."""
+    _check_provider(collector, desk.provider)
+    receipt = desk.store.receipt_for_payment(payment_reference)
+    if receipt is None:
+        draft = ReceiptDraft(
+            collector=collector,
+            payer=payer,
+            fee=fee,
+            issued_at=desk.now(),
+            payment_reference=payment_reference,
+            dossier_id=dossier_id,
+            test_receipt=not desk.provider.issues_legal_receipts,
+        )
+        receipt = desk.store.issue(draft)
+
+    if receipt.status is not ReceiptStatus.ALLOCATED:
+        return receipt
+    return _publish(receipt, desk, desk.provider.publish)
+
+
+def replace_receipt(
+    key: ReceiptKey,
+    *,
+    actor: str,
+    reason: str,
+    desk: ReceiptDesk,
+    payer: Payer | None = None,
+    fee: FeeCharge | None = None,
+) -> Receipt:
+    """Issues a replacement that names `key`; the original is marked replaced, audited."""
+    return _correct(key, ReceiptKind.REPLACEMENT, actor, reason, desk, payer, fee)
+
+
+def adjust_receipt(
+    key: ReceiptKey,
+    *,
+    actor: str,
+    reason: str,
+    desk: ReceiptDesk,
+    payer: Payer | None = None,
+    fee: FeeCharge | None = None,
+) -> Receipt:
+    """Issues an adjustment that names `key`; the original is marked adjusted, audited."""
+    return _correct(key, ReceiptKind.ADJUSTMENT, actor, reason, desk, payer, fee)
+
+
+def cancel_receipt(key: ReceiptKey, *, actor: str, reason: str, desk: ReceiptDesk) -> Receipt:
+    """Cancels a receipt at the provider, then records it with who did it and why."""
+    receipt = desk.store.require(key)
+    if receipt.status is ReceiptStatus.CANCELLED:
+        return receipt
+    if receipt.status not in (ReceiptStatus.PUBLISHED, ReceiptStatus.ALLOCATED):
+        raise ConflictError("Only a receipt in force can be cancelled", status=receipt.status)
+
+    if receipt.status is ReceiptStatus.PUBLISHED or desk.provider.lookup(key.provider_key):
+        desk.provider.cancel(receipt, reason)
+    action = ReceiptAction(actor=actor, reason=reason, at=desk.now())
+    return desk.store.cancel(key, action)
+
+
+def usage_report(
+    form_number: str, series: str, period: UsagePeriod, *, store: ReceiptStore
+) -> UsageReport:
+    """Numbers of a series used over a period: issued, cancelled, first, last, total amount."""
+    return usage_report_of(
+        form_number, series, period, store.in_series(form_number, series, period)
+    )
+
+
+def _correct(
+    key: ReceiptKey,
+    kind: ReceiptKind,
+    actor: str,
+    reason: str,
+    desk: ReceiptDesk,
+    payer: Payer | None,
+    fee: FeeCharge | None,
+) -> Receipt:
+    original = desk.store.require(key)
+    _check_provider(original.collector, desk.provider)
+    at = desk.now()
+    draft = correction_of(original, kind, fee or original.fee, payer or original.payer, at)
+    action = ReceiptAction(actor=actor, reason=reason, at=at)
+
+    correction = desk.store.issue_correction(draft, action)
+    logger.info("receipt corrected", receipt=key.provider_key, kind=kind.value, actor=actor)
+    if correction.status is not ReceiptStatus.ALLOCATED:
+        return correction
+    send = desk.provider.replace if kind is ReceiptKind.REPLACEMENT else desk.provider.adjust
+    return _publish(correction, desk, send)
+
+
+def _publish(
+    receipt: Receipt, desk: ReceiptDesk, send: Callable[[Receipt], PublishedReceipt]
+) -> Receipt:
+    """Sends an allocated receipt; an earlier try may have reached the provider, so look first."""
+    earlier_attempts = desk.store.record_publish_attempt(receipt.key)
+    published = None
+    if earlier_attempts:
+        published = desk.provider.lookup(receipt.key.provider_key)
+    if published is None:
+        published = send(receipt)
+    logger.info("receipt published", receipt=receipt.key.provider_key, provider=published.provider)
+    return desk.store.mark_published(receipt, published)
+
+
+def _check_provider(collector: Collector, provider: ReceiptProvider) -> None:
+    if collector.sandbox and provider.issues_legal_receipts:
+        raise RuleViolationError(
+            "A sandbox department issues test receipts only", department=collector.department
+        )
