@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET  # builds only; parsing goes through defusedxml
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from chalicelib.adapters.receipt_xml import receipt_element
 from chalicelib.domain.errors import ReceiptProviderError, TransientError
 from chalicelib.domain.receipt_provider import PublishedReceipt
-from chalicelib.domain.receipts import Receipt
+from chalicelib.domain.receipts import Receipt, VnptAccount
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -57,18 +57,6 @@ _MEANINGS = {
     "ERR:13": "a receipt is already published under that key",
     "ERR:20": "the form number or series is not registered",
 }
-
-
-class VnptAccount(BaseModel):
-    """A department's account at the service; the passwords live in a secret."""
-
-    model_config = ConfigDict(frozen=True)
-
-    url: str
-    account: str
-    username: str
-    secret_name: str
-    timeout_seconds: float = Field(default=20.0, gt=0)
 
 
 class VnptCredentials(BaseModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
@@ -116,6 +117,33 @@ class Collector(BaseModel):
         if not _SERIES_LETTERS.match(value):
             raise ValueError("series letters are 1 to 6 upper-case ASCII letters")
         return value
+
+
+class VnptAccount(BaseModel):
+    """A department's account at VNPT's receipt service; the passwords live in a secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    account: str
+    username: str
+    secret_name: str
+    timeout_seconds: float = Field(default=20.0, gt=0)
+
+
+class ReceiptProviderSetup(BaseModel):
+    """Which provider makes a department's receipts legal; sandbox always uses the built-in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["builtin", "vnpt"] = "builtin"
+    vnpt: VnptAccount | None = None
+
+    @model_validator(mode="after")
+    def _account_for_vnpt(self) -> ReceiptProviderSetup:
+        if self.kind == "vnpt" and self.vnpt is None:
+            raise ValueError("a department on VNPT needs its VNPT account")
+        return self
 
 
 class Payer(BaseModel):

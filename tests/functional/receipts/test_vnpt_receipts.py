@@ -5,9 +5,16 @@ from collections.abc import Iterator
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from chalicelib.adapters.vnpt_receipts import VnptAccount, VnptCredentials, VnptReceiptProvider
+from chalicelib.adapters.vnpt_receipts import VnptCredentials, VnptReceiptProvider
 from chalicelib.domain.errors import ReceiptProviderError, TransientError
-from chalicelib.domain.receipts import Collector, Payer, Receipt, ReceiptKind, correction_of
+from chalicelib.domain.receipts import (
+    Collector,
+    Payer,
+    Receipt,
+    ReceiptKind,
+    VnptAccount,
+    correction_of,
+)
 from tests.fakes.vnpt_receipt_service import FakeVnptReceiptService
 from tests.functional.receipts.conftest import DEC_3, ISSUANCE_FEE, draft_for
 
