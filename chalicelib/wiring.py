@@ -15,6 +15,7 @@ from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.tokens import TokenVerifier
+    from chalicelib.adapters.workflow import StepFunctionsWorkflow
 
 
 def system_clock() -> datetime:
@@ -61,6 +62,16 @@ class Container:
     @cached_property
     def ses(self) -> Any:
         return self.session.client("ses")
+
+    @cached_property
+    def workflow(self) -> StepFunctionsWorkflow:
+        from chalicelib.adapters.workflow import StepFunctionsWorkflow
+
+        return StepFunctionsWorkflow(
+            self.stepfunctions,
+            self.settings.DOSSIER_STATE_MACHINE_ARN,
+            self.settings.PAYMENT_TIMEOUT_DAYS * 86400,
+        )
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:
