@@ -1,15 +1,20 @@
-"""A receipt as a one-page A5 PDF, set in a font that covers Vietnamese."""
+"""A receipt as a one-page A5 PDF, set in Noto Sans (which covers Vietnamese)."""
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters.receipt_xml import TEST_RECEIPT_NOTE
 from chalicelib.domain.receipts import Receipt, ReceiptKind
 
 if TYPE_CHECKING:
-    from fpdf import FPDF
+    from reportlab.pdfgen.canvas import Canvas
 
+FONT = "ReceiptNotoSans"
+MARGIN = 36.0
+LABEL_WIDTH = 120.0
+LINE = 15.0
 _CORRECTION_LABELS = {
     ReceiptKind.REPLACEMENT: "Thay thế cho biên lai",
     ReceiptKind.ADJUSTMENT: "Điều chỉnh cho biên lai",
@@ -18,38 +23,48 @@ _CORRECTION_LABELS = {
 
 def receipt_pdf(receipt: Receipt) -> bytes:
     """Renders the receipt's mandatory content; the signature is added by the signer."""
-    from fontpkg_roboto import ROOT as ROBOTO
-    from fpdf import FPDF
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen.canvas import Canvas
 
-    pdf = FPDF(format=(148, 210))  # A5 in millimetres
-    pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.set_creator("coissuer")
-    pdf.set_title(f"{receipt.receipt_name} {receipt.key.series} {receipt.key.number_text}")
-    font = str(ROBOTO / "files" / "Roboto[wdth,wght].ttf")
-    pdf.add_font("Roboto", "", font)
-    # One weight only: instancing a bold weight from the variable font costs over a second.
-    pdf.add_page()
+    _register_font()
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A5, pageCompression=1)
+    canvas.setTitle(f"{receipt.receipt_name} {receipt.key.series} {receipt.key.number_text}")
+    canvas.setCreator("coissuer")
+    width, height = A5
 
-    _heading(pdf, receipt)
-    _lines(pdf, _content_lines(receipt))
+    top = _heading(canvas, receipt, width, height - MARGIN)
+    top = _lines(canvas, _content_lines(receipt), width, top)
     if receipt.test_receipt:
-        pdf.ln(4)
-        pdf.set_font("Roboto", "", 11)
-        pdf.set_text_color(180, 0, 0)
-        pdf.multi_cell(0, 6, TEST_RECEIPT_NOTE.upper(), align="C")
-    return bytes(pdf.output())
+        canvas.setFillColorRGB(0.7, 0, 0)
+        canvas.setFont(FONT, 11)
+        canvas.drawCentredString(width / 2, top - LINE, TEST_RECEIPT_NOTE.upper())
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
 
 
-def _heading(pdf: FPDF, receipt: Receipt) -> None:
-    pdf.set_font("Roboto", "", 14)
-    pdf.cell(0, 8, receipt.receipt_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Roboto", "", 10)
+def _register_font() -> None:
+    import fontpkg_noto_sans
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    path = fontpkg_noto_sans.ROOT / "files" / "NotoSans[wdth,wght].ttf"
+    pdfmetrics.registerFont(TTFont(FONT, str(path)))
+
+
+def _heading(canvas: Canvas, receipt: Receipt, width: float, top: float) -> float:
+    canvas.setFont(FONT, 14)
+    canvas.drawCentredString(width / 2, top - 14, receipt.receipt_name.upper())
+    canvas.setFont(FONT, 10)
     numbering = (
         f"Mẫu số: {receipt.key.form_number}    Ký hiệu: {receipt.key.series}    "
         f"Số: {receipt.key.number_text}"
     )
-    pdf.cell(0, 6, numbering, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
+    canvas.drawCentredString(width / 2, top - 32, numbering)
+    return top - 56
 
 
 def _content_lines(receipt: Receipt) -> list[tuple[str, str]]:
@@ -77,9 +92,17 @@ def _content_lines(receipt: Receipt) -> list[tuple[str, str]]:
     return lines
 
 
-def _lines(pdf: FPDF, lines: list[tuple[str, str]]) -> None:
+def _lines(canvas: Canvas, lines: list[tuple[str, str]], width: float, top: float) -> float:
+    from reportlab.lib.utils import simpleSplit
+
+    value_width = width - 2 * MARGIN - LABEL_WIDTH
     for label, value in lines:
-        pdf.set_font("Roboto", "", 10)
-        pdf.cell(42, 6, f"{label}:")
-        pdf.set_font("Roboto", "", 10)
-        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        canvas.setFillColorRGB(0.35, 0.35, 0.35)
+        canvas.setFont(FONT, 9)
+        canvas.drawString(MARGIN, top, f"{label}:")
+        canvas.setFillColorRGB(0, 0, 0)
+        canvas.setFont(FONT, 10)
+        for part in simpleSplit(value, FONT, 10, value_width) or [""]:
+            canvas.drawString(MARGIN + LABEL_WIDTH, top, part)
+            top -= LINE
+    return top

@@ -6,6 +6,7 @@ Items:
 - `RECEIPT#{form}#{series}#{number}` / `EVENT#{time}#{action}`: audit of changes of standing.
 - `RECEIPT_FOR#{subject}` / `META`: the one receipt issued for a payment (or for a correction
   of a receipt); written in the same transaction as the number, so a retry finds it.
+- `DOSSIER#{id}` / `RECEIPT`: the dossier's receipt in force (replacements move it).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 logger = Logger(service="receipts")
 
 META = "META"
+DOSSIER_RECEIPT = "RECEIPT"
 ALLOCATION_ATTEMPTS = 60
 _THROTTLING = {
     "ProvisionedThroughputExceededException",
@@ -61,6 +63,10 @@ def sequence_pk(form_number: str, series: str) -> str:
 
 def series_index_pk(form_number: str, series: str) -> str:
     return f"RECEIPTS#{form_number}#{series}"
+
+
+def dossier_pk(dossier_id: str) -> str:
+    return f"DOSSIER#{dossier_id}"
 
 
 def guard_pk(subject: str) -> str:
@@ -111,6 +117,16 @@ class ReceiptStore:
         if receipt is None:
             raise NotFoundError("No such receipt", receipt=key.provider_key)
         return receipt
+
+    def receipt_of_dossier(self, dossier_id: str) -> Receipt | None:
+        """The dossier's receipt in force, or None before its payment was receipted."""
+        answer = self._call(
+            self._table.get_item,
+            Key={"PK": dossier_pk(dossier_id), "SK": DOSSIER_RECEIPT},
+            ConsistentRead=True,
+        )
+        pointer = answer.get("Item")
+        return self.require(_key_from(pointer)) if pointer else None
 
     def receipt_for_payment(self, payment_reference: str) -> Receipt | None:
         """The receipt issued for a payment, following replacements to the one in force."""
@@ -217,6 +233,7 @@ class ReceiptStore:
                 self._receipt_put(receipt),
                 self._guard_put(subject, receipt.key),
                 *extra_items(receipt),
+                *self._dossier_pointer(receipt),
             ]
 
             if self._committed(items, subject):
@@ -270,14 +287,19 @@ class ReceiptStore:
             }
         }
 
-    def _guard_put(self, subject: str, key: ReceiptKey) -> dict[str, Any]:
-        guard = {
-            "PK": guard_pk(subject),
-            "SK": META,
-            "form_number": key.form_number,
-            "series": key.series,
-            "number": key.number,
+    def _dossier_pointer(self, receipt: Receipt) -> list[dict[str, Any]]:
+        if receipt.dossier_id is None:
+            return []
+        pointer = {
+            "PK": dossier_pk(receipt.dossier_id),
+            "SK": DOSSIER_RECEIPT,
+            "entity": "dossier_receipt",
+            **_key_attributes(receipt.key),
         }
+        return [{"Put": {"TableName": self._table_name, "Item": pointer}}]
+
+    def _guard_put(self, subject: str, key: ReceiptKey) -> dict[str, Any]:
+        guard = {"PK": guard_pk(subject), "SK": META, **_key_attributes(key)}
         return {
             "Put": {
                 "TableName": self._table_name,
@@ -358,6 +380,10 @@ def _item_of(receipt: Receipt) -> dict[str, Any]:
 
 def _receipt_from(item: dict[str, Any]) -> Receipt:
     return Receipt.model_validate(item)
+
+
+def _key_attributes(key: ReceiptKey) -> dict[str, Any]:
+    return {"form_number": key.form_number, "series": key.series, "number": key.number}
 
 
 def _key_from(guard: dict[str, Any]) -> ReceiptKey:

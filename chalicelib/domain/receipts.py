@@ -91,34 +91,6 @@ class ReceiptKey(BaseModel):
         return cls(form_number=form_number, series=series, number=int(number))
 
 
-class Collector(BaseModel):
-    """The department that collects the fee and issues receipts, with its numbering setup."""
-
-    model_config = ConfigDict(frozen=True)
-
-    department: str
-    name: str = Field(min_length=1)
-    tax_code: str = Field(pattern=r"^\d{10}(\d{3})?$")
-    address: str = ""
-    form_number: str
-    series_letters: str
-    sandbox: bool = False
-
-    @field_validator("form_number")
-    @classmethod
-    def _form_number_shape(cls, value: str) -> str:
-        if not _FORM_NUMBER.match(value):
-            raise ValueError("form number is upper-case letters, digits and hyphens")
-        return value
-
-    @field_validator("series_letters")
-    @classmethod
-    def _series_letters_shape(cls, value: str) -> str:
-        if not _SERIES_LETTERS.match(value):
-            raise ValueError("series letters are 1 to 6 upper-case ASCII letters")
-        return value
-
-
 class VnptAccount(BaseModel):
     """A department's account at VNPT's receipt service; the passwords live in a secret."""
 
@@ -144,6 +116,35 @@ class ReceiptProviderSetup(BaseModel):
         if self.kind == "vnpt" and self.vnpt is None:
             raise ValueError("a department on VNPT needs its VNPT account")
         return self
+
+
+class Collector(BaseModel):
+    """The department that collects the fee and issues receipts, with its numbering setup."""
+
+    model_config = ConfigDict(frozen=True)
+
+    department: str
+    name: str = Field(min_length=1)
+    tax_code: str = Field(pattern=r"^\d{10}(\d{3})?$")
+    address: str = ""
+    form_number: str
+    series_letters: str
+    sandbox: bool = False
+    provider: ReceiptProviderSetup = ReceiptProviderSetup()
+
+    @field_validator("form_number")
+    @classmethod
+    def _form_number_shape(cls, value: str) -> str:
+        if not _FORM_NUMBER.match(value):
+            raise ValueError("form number is upper-case letters, digits and hyphens")
+        return value
+
+    @field_validator("series_letters")
+    @classmethod
+    def _series_letters_shape(cls, value: str) -> str:
+        if not _SERIES_LETTERS.match(value):
+            raise ValueError("series letters are 1 to 6 upper-case ASCII letters")
+        return value
 
 
 class Payer(BaseModel):

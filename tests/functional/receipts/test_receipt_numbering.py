@@ -42,6 +42,7 @@ def test_second_delivery_of_the_same_payment_issues_nothing(
     assert again == first
     assert other.key.number == 2
     assert store.receipt_for_payment(reference) == first
+    assert store.receipt_of_dossier(f"D-{reference}") == first
 
 
 def test_concurrent_issuance_is_gap_free_and_unique(

@@ -206,6 +206,7 @@ def test_replacing_a_receipt_names_the_original_and_is_audited(
         ("replaced", "ops:lan", "sai địa chỉ")
     ]
     assert store.receipt_for_payment("CO12345678X") == replacement
+    assert store.receipt_of_dossier("D-1") == replacement
 
 
 def test_cancelling_a_receipt_is_audited_and_repeats_harmlessly(
