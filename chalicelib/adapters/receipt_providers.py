@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters.builtin_receipt_issuer import BuiltInReceiptIssuer
@@ -20,10 +21,10 @@ def receipt_provider_for(
     sandbox: bool,
     s3: S3Client,
     bucket: str,
-    signer: PdfSigner,
+    signer: Callable[[], PdfSigner],
     secrets: SecretsManagerClient,
 ) -> ReceiptProvider:
     """The built-in issuer for sandbox departments and the local stack; VNPT where set up."""
     if sandbox or setup.kind == "builtin" or setup.vnpt is None:
-        return BuiltInReceiptIssuer(s3, bucket, signer)
+        return BuiltInReceiptIssuer(s3, bucket, signer())
     return VnptReceiptProvider(setup.vnpt, load_vnpt_credentials(secrets, setup.vnpt.secret_name))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain.errors import ConflictError, RuleViolationError
+from chalicelib.domain.errors import ConflictError, NotFoundError, RuleViolationError
 from chalicelib.domain.receipt_provider import PublishedReceipt, ReceiptProvider
 from chalicelib.domain.receipts import (
     Collector,
@@ -114,6 +114,14 @@ def cancel_receipt(key: ReceiptKey, *, actor: str, reason: str, desk: ReceiptDes
         desk.provider.cancel(receipt, reason)
     action = ReceiptAction(actor=actor, reason=reason, at=desk.now())
     return desk.store.cancel(key, action)
+
+
+def receipt_for_exporter(dossier_id: str, tax_code: str | None, *, store: ReceiptStore) -> Receipt:
+    """The dossier's receipt in force, shown only to the trader who paid it."""
+    receipt = store.receipt_of_dossier(dossier_id)
+    if receipt is None or tax_code is None or receipt.payer.tax_code != tax_code:
+        raise NotFoundError("No receipt for this dossier", dossier_id=dossier_id)
+    return receipt
 
 
 def usage_report(

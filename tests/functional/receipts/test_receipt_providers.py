@@ -31,7 +31,7 @@ def test_a_live_department_on_vnpt_gets_vnpt_and_a_sandbox_one_the_builtin_issue
         Name="coissuer/test/vnpt/DAKLAK",
         SecretString=json.dumps({"account_password": "a", "password": "b"}),
     )
-    ports = {"s3": s3, "bucket": BUCKET, "signer": signer, "secrets": secrets}
+    ports = {"s3": s3, "bucket": BUCKET, "signer": lambda: signer, "secrets": secrets}
 
     # when its provider is chosen live and in sandbox
     live = receipt_provider_for(ON_VNPT, sandbox=False, **ports)  # type: ignore[arg-type]
