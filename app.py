@@ -7,11 +7,12 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import tasks
-from chalicelib.handlers.api import health, receipts
+from chalicelib.handlers.api import departments, health, receipts
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
+app.register_blueprint(departments.blueprint)
 app.register_blueprint(receipts.blueprint)
 
 

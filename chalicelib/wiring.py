@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.receipt_files import ReceiptFiles
     from chalicelib.adapters.receipt_store import ReceiptStore
     from chalicelib.adapters.tokens import TokenVerifier
+    from chalicelib.services.departments import DepartmentService
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
     from chalicelib.domain.receipt_provider import PdfSigner
     from chalicelib.domain.receipts import Collector
@@ -118,6 +119,14 @@ class Container:
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
         )
+
+    @cached_property
+    def departments(self) -> DepartmentService:
+        from chalicelib.adapters.department_store import DepartmentStore
+        from chalicelib.services.departments import DepartmentService
+
+        served = frozenset(code for code in self.settings.DEPARTMENT_CODES.split(",") if code)
+        return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
 
 
 _current: Container | None = None
