@@ -17,10 +17,10 @@ if TYPE_CHECKING:
     from chalicelib.adapters.receipt_files import ReceiptFiles
     from chalicelib.adapters.receipt_store import ReceiptStore
     from chalicelib.adapters.tokens import TokenVerifier
-    from chalicelib.services.departments import DepartmentService
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
     from chalicelib.domain.receipt_provider import PdfSigner
     from chalicelib.domain.receipts import Collector
+    from chalicelib.services.departments import DepartmentService
     from chalicelib.services.receipts import ReceiptDesk
 
 

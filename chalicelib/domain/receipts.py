@@ -125,7 +125,7 @@ class Collector(BaseModel):
 
     department: str
     name: str = Field(min_length=1)
-    tax_code: str = Field(pattern=r"^\d{10}(\d{3})?$")
+    tax_code: str = Field(pattern=r"^\d{10}(-?\d{3})?$")
     address: str = ""
     form_number: str
     series_letters: str
