@@ -7,12 +7,14 @@ is retried with backoff by the state machine; `ReceiptProviderError` (refused fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.errors import ConflictError, NotFoundError, RuleViolationError
 from chalicelib.domain.receipt_provider import PublishedReceipt, ReceiptProvider
@@ -34,6 +36,8 @@ from chalicelib.domain.receipts import (
 
 if TYPE_CHECKING:
     from chalicelib.adapters.receipt_store import ReceiptStore
+    from chalicelib.domain.departments import Department
+    from chalicelib.domain.traders import TraderProfile
 
 logger = Logger(service="receipts")
 
@@ -45,6 +49,68 @@ class ReceiptDesk:
     store: ReceiptStore
     provider: ReceiptProvider
     now: Callable[[], datetime]
+
+
+class ReceiptOrder(BaseModel):
+    """What the receipt step needs to know about a paid dossier."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dossier_id: str
+    payment_reference: str
+    collector: Collector
+    payer: Payer
+    fee: FeeCharge
+
+
+class ReceiptOrders(Protocol):
+    """Reads a dossier's order from its dossier, trader, department and payment.
+
+    None means no receipt is due (the department does not issue e-receipts yet).
+    """
+
+    def order_for(self, dossier_id: str) -> ReceiptOrder | None: ...
+
+
+def issue_receipt(
+    dossier_id: str, *, orders: ReceiptOrders, desk_for: Callable[[Collector], ReceiptDesk]
+) -> str | None:
+    """The receipt step of the workflow: issues the dossier's receipt, returns its key."""
+    order = orders.order_for(dossier_id)
+    if order is None:
+        logger.info("no receipt due", dossier_id=dossier_id)
+        return None
+    receipt = issue_receipt_for_payment(
+        order.payment_reference,
+        collector=order.collector,
+        payer=order.payer,
+        fee=order.fee,
+        dossier_id=order.dossier_id,
+        desk=desk_for(order.collector),
+    )
+    return receipt.key.provider_key
+
+
+def collector_of(department: Department) -> Collector:
+    """The department as the collector on its receipts; its series letters without the year."""
+    from chalicelib.domain.departments import DepartmentState
+
+    if department.receipt is None or department.tax_code is None:
+        raise RuleViolationError(
+            "The department has no receipt series or tax code", department=department.code
+        )
+    return Collector(
+        department=department.code,
+        name=department.name_vi,
+        tax_code=department.tax_code,
+        form_number=department.receipt.form_number,
+        series_letters=re.sub(r"\d+$", "", department.receipt.series),
+        sandbox=department.state is not DepartmentState.LIVE,
+    )
+
+
+def payer_of(trader: TraderProfile) -> Payer:
+    return Payer(name=trader.name_vi, tax_code=trader.tax_code, address=trader.address)
 
 
 def issue_receipt_for_payment(

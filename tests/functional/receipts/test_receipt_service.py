@@ -20,7 +20,9 @@ from chalicelib.domain.receipts import (
 )
 from chalicelib.services.receipts import (
     ReceiptDesk,
+    ReceiptOrder,
     cancel_receipt,
+    issue_receipt,
     issue_receipt_for_payment,
     replace_receipt,
     usage_report,
@@ -253,3 +255,37 @@ def test_usage_report_counts_a_series_over_a_period(
     assert (report.issued, report.cancelled) == (4, 1)
     assert (report.first_number, report.last_number) == ("0000001", "0000004")
     assert report.total_amount == 120000
+
+
+class OrdersOf:
+    """Receipt orders of paid dossiers, as the workflow step reads them."""
+
+    def __init__(self, orders: dict[str, ReceiptOrder]) -> None:
+        self._orders = orders
+
+    def order_for(self, dossier_id: str) -> ReceiptOrder | None:
+        return self._orders.get(dossier_id)
+
+
+def test_the_receipt_step_issues_the_dossiers_receipt_once_and_skips_unpaid_fees(
+    desk: ReceiptDesk, provider: FakeReceiptProvider, collector: Collector, payer: Payer
+) -> None:
+    # given one dossier whose fee was paid and one for which no receipt is due
+    order = ReceiptOrder(
+        dossier_id="D-7",
+        payment_reference="CO12345678X",
+        collector=collector,
+        payer=payer,
+        fee=ISSUANCE_FEE,
+    )
+    orders = OrdersOf({"D-7": order})
+
+    # when the workflow runs the receipt step twice for the first and once for the other
+    first = issue_receipt("D-7", orders=orders, desk_for=lambda _collector: desk)
+    again = issue_receipt("D-7", orders=orders, desk_for=lambda _collector: desk)
+    none = issue_receipt("D-8", orders=orders, desk_for=lambda _collector: desk)
+
+    # then the first dossier has receipt 0000001, published once, and the other none
+    assert first == again == "01BLP0-001-DL26-0000001"
+    assert provider.calls["publish"] == 1
+    assert none is None
