@@ -27,6 +27,7 @@ from chalicelib.domain.receipts import (
     ReceiptDraft,
     ReceiptKey,
     ReceiptKind,
+    ReceiptProviderSetup,
     ReceiptStatus,
     UsagePeriod,
     UsageReport,
@@ -91,8 +92,12 @@ def issue_receipt(
     return receipt.key.provider_key
 
 
-def collector_of(department: Department) -> Collector:
-    """The department as the collector on its receipts; its series letters without the year."""
+def collector_of(department: Department, provider: ReceiptProviderSetup | None = None) -> Collector:
+    """The department as the collector on its receipts; its series letters without the year.
+
+    NOTE: the department profile does not hold a provider account yet, so the built-in issuer
+    is the default until the profile carries one.
+    """
     from chalicelib.domain.departments import DepartmentState
 
     if department.receipt is None or department.tax_code is None:
@@ -106,6 +111,7 @@ def collector_of(department: Department) -> Collector:
         form_number=department.receipt.form_number,
         series_letters=re.sub(r"\d+$", "", department.receipt.series),
         sandbox=department.state is not DepartmentState.LIVE,
+        provider=provider or ReceiptProviderSetup(),
     )
 
 
