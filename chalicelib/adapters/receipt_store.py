@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import date
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from aws_lambda_powertools import Logger
@@ -214,6 +215,20 @@ class ReceiptStore:
             if "LastEvaluatedKey" not in answer:
                 return receipts
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def highest_number_until(self, form_number: str, series: str, day: date) -> int:
+        """The highest number of a series used by the end of `day` (Vietnam), 0 if none."""
+        condition = Key("GSI3PK").eq(series_index_pk(form_number, series)) & Key("GSI3SK").lte(
+            f"{day.isoformat()}#~"
+        )
+        answer = self._call(
+            self._table.query,
+            IndexName="GSI3",
+            KeyConditionExpression=condition,
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        return int(answer["Items"][0]["key"]["number"]) if answer["Items"] else 0
 
     def _allocate(self, draft: ReceiptDraft, subject: str, extra_items: Any) -> Receipt:
         for attempt in range(ALLOCATION_ATTEMPTS):

@@ -312,13 +312,19 @@ class UsageReport(BaseModel):
     cancelled: int
     first_number: str | None
     last_number: str | None
+    remaining: int
     total_amount: int
 
 
 def usage_report_of(
-    form_number: str, series: str, period: UsagePeriod, receipts: list[Receipt]
+    form_number: str,
+    series: str,
+    period: UsagePeriod,
+    receipts: list[Receipt],
+    highest_number: int,
 ) -> UsageReport:
-    """Counts the numbers used in a period.
+    """Counts the numbers used in a period, and those left after it (`highest_number` is the
+    highest used by the period's end).
 
     Cancelled and replaced receipts used their numbers but add no amount: the replacement
     carries the amount instead.
@@ -335,5 +341,6 @@ def usage_report_of(
         cancelled=len(cancelled),
         first_number=f"{numbers[0]:0{NUMBER_DIGITS}d}" if numbers else None,
         last_number=f"{numbers[-1]:0{NUMBER_DIGITS}d}" if numbers else None,
+        remaining=MAX_NUMBER - highest_number,
         total_amount=sum(receipt.fee.amount for receipt in standing),
     )

@@ -199,10 +199,11 @@ def receipt_for_exporter(dossier_id: str, tax_code: str | None, *, store: Receip
 def usage_report(
     form_number: str, series: str, period: UsagePeriod, *, store: ReceiptStore
 ) -> UsageReport:
-    """Numbers of a series used over a period: issued, cancelled, first, last, total amount."""
-    return usage_report_of(
-        form_number, series, period, store.in_series(form_number, series, period)
-    )
+    """Numbers of a series used over a period: issued, cancelled, first, last, remaining after
+    the period, and the total amount."""
+    receipts = store.in_series(form_number, series, period)
+    highest = store.highest_number_until(form_number, series, period.last_day)
+    return usage_report_of(form_number, series, period, receipts, highest)
 
 
 def _correct(

@@ -106,6 +106,7 @@ def test_operations_cancel_a_receipt_and_the_usage_report_counts_it(
     body = json_body(report)
     assert (body["issued"], body["cancelled"], body["total_amount"]) == (1, 1, 0)
     assert (body["first_number"], body["last_number"]) == ("0000001", "0000001")
+    assert body["remaining"] == 9_999_998
 
 
 def test_exporters_may_not_correct_receipts_and_a_reversed_period_is_refused(

@@ -255,6 +255,12 @@ def test_usage_report_counts_a_series_over_a_period(
     assert (report.issued, report.cancelled) == (4, 1)
     assert (report.first_number, report.last_number) == ("0000001", "0000004")
     assert report.total_amount == 120000
+    assert report.remaining == 9_999_995
+
+    # and the report for 4 December counts number 5 alone, with what is left after it
+    next_day = UsagePeriod(first_day=date(2026, 12, 4), last_day=date(2026, 12, 4))
+    after = usage_report("01BLP0-001", "DL26", next_day, store=store)
+    assert (after.issued, after.first_number, after.remaining) == (1, "0000005", 9_999_994)
 
 
 class OrdersOf:
