@@ -174,6 +174,8 @@ class VnptReceiptProvider:
 
 
 def _service_for(account: VnptAccount) -> Any:
+    import logging
+
     import requests
     from zeep import Client, Settings
     from zeep.transports import Transport
@@ -183,6 +185,8 @@ def _service_for(account: VnptAccount) -> Any:
         timeout=account.timeout_seconds,
         operation_timeout=account.timeout_seconds,
     )
+    # zeep logs whole envelopes at DEBUG, and ours carry the account's passwords.
+    logging.getLogger("zeep.transports").setLevel(logging.INFO)
     client = Client(str(WSDL), transport=transport, settings=Settings(strict=True))
     return client.create_service(BINDING, account.url)
 
