@@ -100,6 +100,8 @@ class FakeVnptReceiptService:
             status = script.statuses.popleft() if script.statuses else 200
             scripted = script.answers.popleft() if script.answers else None
             hold = script.holds.popleft() if script.holds else 0.0
+        if status == 500:
+            return status, _fault("Server was unable to process request.")
         if status != 200:
             return status, b"<html>Service Unavailable</html>"
 
@@ -167,6 +169,15 @@ def _operation_of(request: bytes) -> tuple[str, dict[str, str]]:
 
 def _ok(filed: FiledReceipt) -> str:
     return f"OK:{filed.pattern};{filed.serial}-{filed.fkey}_{filed.number}"
+
+
+def _fault(message: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        f"<soap:Fault><faultcode>soap:Server</faultcode><faultstring>{escape(message)}"
+        "</faultstring></soap:Fault></soap:Body></soap:Envelope>"
+    ).encode()
 
 
 def _envelope(operation: str, answer: str) -> bytes:

@@ -147,12 +147,13 @@ def test_wrong_credentials_are_terminal(service: FakeVnptReceiptService, receipt
     assert service.receipts == {}
 
 
-def test_an_unavailable_service_is_transient(
-    provider: VnptReceiptProvider, service: FakeVnptReceiptService, receipt: Receipt
+@pytest.mark.parametrize("status", [503, 500])
+def test_an_unavailable_or_failing_service_is_transient(
+    provider: VnptReceiptProvider, service: FakeVnptReceiptService, receipt: Receipt, status: int
 ) -> None:
-    # given a service that answers 503 to the publication and to the look-up after it
-    service.fail_next_with_status("ImportAndPublishInv", 503)
-    service.fail_next_with_status("GetInvByFkey", 503)
+    # given a service that answers 503 (or a SOAP fault) to the publication and the look-up
+    service.fail_next_with_status("ImportAndPublishInv", status)
+    service.fail_next_with_status("GetInvByFkey", status)
 
     # when a receipt is published, then the fault is transient and nothing is filed
     with pytest.raises(TransientError):
