@@ -7,13 +7,14 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import tasks
-from chalicelib.handlers.api import departments, health, verification
+from chalicelib.handlers.api import departments, health, receipts, verification
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
 app.register_blueprint(departments.blueprint)
 app.register_blueprint(verification.blueprint)
+app.register_blueprint(receipts.blueprint)
 
 
 def _deploy_setting(name: str) -> str:
