@@ -11,7 +11,6 @@ Items:
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
@@ -86,7 +85,7 @@ class DepartmentStore:
     def events(self, code: str) -> list[DepartmentEvent]:
         condition = Key("PK").eq(f"DEPT#{code}") & Key("SK").begins_with("EVENT#")
         items = self._query(KeyConditionExpression=condition)
-        return [DepartmentEvent.model_validate(_plain(item)["event"]) for item in items]
+        return [DepartmentEvent.model_validate_json(item["event"]) for item in items]
 
     def _query_directory(self, condition: Any) -> list[Department]:
         items = self._query(IndexName=_GSI, KeyConditionExpression=condition)
@@ -140,7 +139,11 @@ def _profile_item(department: Department) -> dict[str, Any]:
         "GSI2PK": DIRECTORY_KEY,
         "GSI2SK": f"{department.state}#{department.code}",
         "version": department.version,
-        "department": department.model_dump(mode="json", exclude={"version"}),
+        "state": department.state.value,
+        "issuer_code": department.issuer_code,
+        # One JSON attribute rather than a nested map: read and written whole, and cheaper
+        # to (de)serialise than a deep map.
+        "profile": department.model_dump_json(exclude={"version"}),
     }
 
 
@@ -148,24 +151,13 @@ def _event_item(event: DepartmentEvent) -> dict[str, Any]:
     return {
         "PK": f"DEPT#{event.department}",
         "SK": f"EVENT#{event.at.isoformat()}#{event.version:08d}",
-        "event": event.model_dump(mode="json"),
+        "event": event.model_dump_json(),
     }
 
 
 def _department_from(item: dict[str, Any]) -> Department:
-    plain = _plain(item)
-    return Department.model_validate({**plain["department"], "version": plain["version"]})
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; every number stored here is an integer."""
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_plain(inner) for inner in value]
-    return value
+    department = Department.model_validate_json(item["profile"])
+    return department.model_copy(update={"version": int(item["version"])})
 
 
 def _put(
