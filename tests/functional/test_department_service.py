@@ -7,6 +7,7 @@ from chalicelib.domain.departments import (
     ALL_GATES,
     GATES_FOR_MOVE,
     DepartmentDetails,
+    DepartmentEvent,
     DepartmentState,
     Gate,
 )
@@ -156,8 +157,12 @@ def test_stale_write_is_a_conflict(service, store):
     service.onboard("HAI-PHONG", DepartmentDetails(tax_code="0200999999"), actor="ops.lan")
 
     newer = stale.model_copy(update={"version": stale.version + 1})
+    event = DepartmentEvent(
+        department="HAI-PHONG", at=NOW, actor="ops.lan", action="details_updated", version=9
+    )
     with pytest.raises(ConflictError):
-        store.save(newer, stale, service._event(newer, "ops.lan", "details_updated"))
+        store.save(newer, stale, event)
+    assert store.get("HAI-PHONG").tax_code == "0200999999"
 
 
 def test_issuer_codes_stay_unique_across_departments(service, store):
