@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.errors import RuleViolationError
 from chalicelib.domain.working_calendar import DaysOff, WorkingCalendar, WorkingHours
@@ -84,7 +84,10 @@ class ContactRole(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # Schemas are built on first use, not at import: most functions never touch departments.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Contact(_Frozen):
@@ -93,7 +96,7 @@ class Contact(_Frozen):
     title: str | None = Field(default=None, max_length=120)
     phone: str = Field(description="Vietnamese number; stored in E.164 form")
     zalo: bool = False
-    email: EmailStr
+    email: str = Field(max_length=254)
     signing_certificate: str | None = Field(
         default=None,
         max_length=200,
@@ -105,6 +108,17 @@ class Contact(_Frozen):
     @classmethod
     def _vietnamese_phone(cls, phone: str) -> str:
         return vietnamese_phone_e164(phone)
+
+    @field_validator("email")
+    @classmethod
+    def _deliverable_shape(cls, email: str) -> str:
+        # Imported here: email-validator pulls in dnspython, a cold-start cost for every route.
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise ValueError(str(error)) from error
 
 
 class FeeAccount(_Frozen):
@@ -171,8 +185,8 @@ class Department(_Frozen):
     fee_account: FeeAccount | None = None
     receipt: ReceiptSeries | None = None
     allowed_forms: tuple[str, ...] = ()
-    working_hours: WorkingHours = WorkingHours()
-    days_off: DaysOff = DaysOff()
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)
+    days_off: DaysOff = Field(default_factory=DaysOff)
     fee_collection_from: date | None = None
     e_receipts_from: date | None = None
     contacts: tuple[Contact, ...] = ()

@@ -14,10 +14,13 @@ import pytest
 from chalicelib.domain.registry import registry_unit_for_province
 from tools.stages import EXAMPLE_DEPLOYMENT, package_generated_stage
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("COISSUER_NETWORK_TESTS") != "1",
-    reason="needs the package registry; set COISSUER_NETWORK_TESTS=1",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("COISSUER_NETWORK_TESTS") != "1",
+        reason="needs the package registry; set COISSUER_NETWORK_TESTS=1",
+    ),
+    pytest.mark.timeout(1200),
+]
 
 
 def test_generated_province_stage_packages_and_passes_cfn_lint(tmp_path):
