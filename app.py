@@ -7,12 +7,13 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import tasks
-from chalicelib.handlers.api import departments, health
+from chalicelib.handlers.api import departments, health, verification
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
 app.register_blueprint(departments.blueprint)
+app.register_blueprint(verification.blueprint)
 
 
 def _deploy_setting(name: str) -> str:
