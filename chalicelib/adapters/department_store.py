@@ -11,6 +11,7 @@ Items:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
@@ -120,6 +121,17 @@ class DepartmentStore:
             return operation(**arguments)
         except ClientError as error:
             raise _translated(error) from error
+
+
+class DepartmentRecords:
+    """Departments as the dossier service reads them: one plain mapping, or None."""
+
+    def __init__(self, store: DepartmentStore) -> None:
+        self._store = store
+
+    def get(self, code: str) -> Mapping[str, Any] | None:
+        department = self._store.find(code)
+        return None if department is None else department.model_dump(mode="json")
 
 
 def _translated(error: ClientError) -> Exception:

@@ -30,12 +30,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.errors import RuleViolationError
+from chalicelib.domain.traders import normalise_tax_code
 from chalicelib.domain.working_calendar import DaysOff, WorkingCalendar, WorkingHours
 
 MINISTRY_CODE = "MOIT-XNK"
 
 _DEPARTMENT_CODE = r"^[A-Z][A-Z0-9-]{1,31}$"
-_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 class DepartmentState(StrEnum):
@@ -158,10 +158,8 @@ class DepartmentDetails(_Frozen):
 
     @field_validator("tax_code")
     @classmethod
-    def _tax_code_shape(cls, tax_code: str | None) -> str | None:
-        if tax_code is not None and not _TAX_CODE.match(tax_code):
-            raise ValueError("tax code must be 10 digits, or 13 as NNNNNNNNNN-NNN")
-        return tax_code
+    def _valid_tax_code(cls, tax_code: str | None) -> str | None:
+        return None if tax_code is None else normalise_tax_code(tax_code)
 
     @field_validator("allowed_forms")
     @classmethod

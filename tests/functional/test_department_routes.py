@@ -139,7 +139,7 @@ def test_unknown_gate_department_and_bad_details_are_refused(ops):
     onboard(ops)
 
     unknown_gate = ops("put", "/operations/departments/HAI-PHONG/gates/luck", EVIDENCE)
-    unknown_department = ops("put", "/operations/departments/ATLANTIS", {"tax_code": "0200123456"})
+    unknown_department = ops("put", "/operations/departments/ATLANTIS", {"tax_code": "0200123457"})
     bad_phone = ops(
         "put",
         "/operations/departments/HAI-PHONG",

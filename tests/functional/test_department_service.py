@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from chalicelib.adapters.department_store import DepartmentStore
+from chalicelib.adapters.department_store import DepartmentRecords, DepartmentStore
 from chalicelib.domain.departments import (
     ALL_GATES,
     GATES_FOR_MOVE,
@@ -192,3 +192,14 @@ def test_a_province_stage_seeds_and_onboards_only_the_departments_it_serves(stor
     assert added == ["HAI-PHONG"]
     with pytest.raises(RuleViolationError, match="does not serve"):
         service.onboard("HA-NOI", full_details(), actor="ops.lan")
+
+
+def test_dossier_service_reads_a_department_as_state_and_forms(service, store):
+    service.onboard("HAI-PHONG", full_details(), actor="ops.lan")
+    records = DepartmentRecords(store)
+
+    record = records.get("HAI-PHONG")
+
+    assert record["state"] == "pending"
+    assert record["allowed_forms"] == ["D", "E", "AK", "EUR.1"]
+    assert records.get("HA-NOI") is None
