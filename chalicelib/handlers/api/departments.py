@@ -67,6 +67,7 @@ class MoveRequest(BaseModel):
     tags=("public",),
 )
 def directory(call: Call) -> DirectoryView:
+    # NOTE: a stage lists the live departments of its own table, not those of other stages.
     return DirectoryView(departments=container().departments.directory())
 
 
