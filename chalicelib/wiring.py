@@ -96,10 +96,10 @@ class Container:
 
     @cached_property
     def receipt_signer(self) -> PdfSigner:
-        # NOTE: the collector's PDF signer is built from the signing adapter once it is wired.
-        from chalicelib.domain.errors import RuleViolationError
+        from chalicelib.adapters.signing import CollectorPdfSigner
 
-        raise RuleViolationError("No signer is configured for receipt PDFs")
+        # The department's signing key also signs its receipts, invisibly.
+        return CollectorPdfSigner(self.certificate_signer, self.settings.SIGNING_SECRET_NAME)
 
     def receipt_desk(self, collector: Collector) -> ReceiptDesk:
         from chalicelib.adapters.receipt_providers import receipt_provider_for
@@ -114,6 +114,24 @@ class Container:
             secrets=self.secretsmanager,
         )
         return ReceiptDesk(store=self.receipt_store, provider=provider, now=self.clock)
+
+    @cached_property
+    def dossier_store(self) -> Any:
+        from chalicelib.adapters.dossier_store import DossierStore
+
+        return DossierStore(self.table)
+
+    @cached_property
+    def task_tokens(self) -> Any:
+        from chalicelib.adapters.task_tokens import TaskTokens
+
+        return TaskTokens(self.table)
+
+    @cached_property
+    def mailer(self) -> Any:
+        from chalicelib.adapters.mail import Mailer
+
+        return Mailer(self.ses, self.settings.MAIL_SENDER)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:
