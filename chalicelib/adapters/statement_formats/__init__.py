@@ -63,6 +63,4 @@ def read_statements(
         raise ValidationFailedError("CSV statement received but the bank has no CSV profile")
     from chalicelib.adapters.statement_formats import bank_csv
 
-    return bank_csv.read_statements(
-        stream, csv_profile, statement_id=statement_id, account=account
-    )
+    return bank_csv.read_statements(stream, csv_profile, statement_id=statement_id, account=account)

@@ -138,7 +138,9 @@ class _CsvReader:
             return credit, Direction.CREDIT
         return self._decimal(row.get(profile.debit_amount or "", "")), Direction.DEBIT
 
-    def _track_balances(self, statement: Statement, row: dict[str, str], line: StatementLine) -> None:
+    def _track_balances(
+        self, statement: Statement, row: dict[str, str], line: StatementLine
+    ) -> None:
         if not self._profile.balance_after:
             return
         balance = self._decimal(row[self._profile.balance_after])

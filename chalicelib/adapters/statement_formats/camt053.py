@@ -147,7 +147,9 @@ class _CamtReader:
         statement.lines = self._lines(statement, statement_element, started=event == "start")
         return statement
 
-    def _lines(self, statement: Statement, parent: Any, *, started: bool) -> Iterator[StatementLine]:
+    def _lines(
+        self, statement: Statement, parent: Any, *, started: bool
+    ) -> Iterator[StatementLine]:
         if not started:
             return
         for event, element in self._events:
@@ -222,17 +224,13 @@ class _CamtReader:
         )
 
     def _remittance(self, element: Any) -> str:
-        unstructured = [
-            (node.text or "").strip() for node in element.iter(self._q("Ustrd"))
-        ]
+        unstructured = [(node.text or "").strip() for node in element.iter(self._q("Ustrd"))]
         structured = [
             (node.text or "").strip()
             for node in element.iter(self._q("Ref"))
             if node.getparent().tag == self._q("CdtrRefInf")
         ]
-        structured += [
-            (node.text or "").strip() for node in element.iter(self._q("AddtlRmtInf"))
-        ]
+        structured += [(node.text or "").strip() for node in element.iter(self._q("AddtlRmtInf"))]
         return " ".join(part for part in (*unstructured, *structured) if part)
 
     def _charges(self, element: Any) -> Decimal | None:

@@ -105,7 +105,8 @@ class _Mt940Reader:
         while (field := self._next()) is not None:
             tag, value = field
             starts_body = tag in {"61", "86", "-", "64", "65"} or tag[:2] in {"62", "90"}
-            repeats = (tag == "20" and "20" in header) or (tag in _OPENING_TAGS and opening is not None)
+            second_opening = tag in _OPENING_TAGS and opening is not None
+            repeats = (tag == "20" and "20" in header) or second_opening
             if starts_body or repeats:
                 self._push_back(field)
                 break
