@@ -59,8 +59,11 @@ class DynamoStatementLedger:
         return self._put_if(item, condition, None, {":mine": file_hash})
 
     def finish(self, department: str, day: date, file_hash: str, summary: dict[str, Any]) -> None:
-        """Record the outcome and index the file under its day, in one transaction."""
-        client = self._table.meta.client
+        """Record the outcome, then index the file under its day.
+
+        Both writes put the same items for the same run, so a retry after a crash between
+        them completes the pair; the claim taken before reconciling is the guard.
+        """
         summary_item = {
             **summary_key(department, day, file_hash),
             **_to_item(summary),
@@ -75,13 +78,8 @@ class DynamoStatementLedger:
             "sequence_number": summary.get("sequence_number") or "",
             "report_keys": summary.get("report_keys", []),
         }
-        self._call(
-            client.transact_write_items,
-            TransactItems=[
-                {"Put": {"TableName": self._table.name, "Item": _serialise(summary_item)}},
-                {"Put": {"TableName": self._table.name, "Item": _serialise(index_item)}},
-            ],
-        )
+        self._call(self._table.put_item, Item=summary_item)
+        self._call(self._table.put_item, Item=index_item)
 
     def files_of_day(self, department: str, day: date) -> list[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key
@@ -218,10 +216,3 @@ def _to_attribute(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
-
-
-def _serialise(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {key: serializer.serialize(value) for key, value in item.items()}

@@ -180,12 +180,15 @@ class ReconciliationService:
 
         with tempfile.TemporaryFile() as local:
             file_hash = self._download(bucket, key, local)
-            logger.append_keys(department=target.department, day=target.day.isoformat())
             claimed = rerun or self._statements.claim_file(
                 target.department, target.day, file_hash, self._clock()
             )
             if not claimed:
-                logger.info("statement file already reconciled", file_hash=file_hash)
+                logger.info(
+                    "statement file already reconciled",
+                    department=target.department,
+                    file_hash=file_hash,
+                )
                 return ReconcileOutcome(target.department, target.day, file_hash, "duplicate")
             return self._reconcile_file(target, fee_account, file_hash, local)
 
@@ -367,7 +370,12 @@ class ReconciliationService:
         if alerts:
             detail = ", ".join(f"{outcome}={count}" for outcome, count in alerts.items())
             self._alerts.alert(department, "reconciliation_mismatch", detail)
-        logger.info("statement reconciled", status=summary["status"], **summary["counts"])
+        logger.info(
+            "statement reconciled",
+            department=department,
+            status=summary["status"],
+            counts=summary["counts"],
+        )
 
 
 def yesterday_in_vietnam(now: datetime) -> date:
