@@ -17,6 +17,10 @@ from chalicelib.domain.errors import NotFoundError, TransientError
 from chalicelib.domain.reconciliation import COLUMNS, ReportRow
 
 
+# One encoder for every row: json.dumps with options builds a new encoder per call.
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 class ReportFiles:
     """A `RowSink` writing the CSV and the JSON report side by side."""
 
@@ -33,7 +37,7 @@ class ReportFiles:
     def add(self, row: ReportRow) -> None:
         self._csv.writerow(row)
         separator = ",\n" if self._rows else "\n"
-        self.json_file.write(separator + json.dumps(row._asdict(), ensure_ascii=False))
+        self.json_file.write(separator + _ROW_ENCODER.encode(dict(zip(COLUMNS, row, strict=True))))
         self._rows += 1
 
     def finish(self, summary: dict[str, Any]) -> None:

@@ -20,8 +20,6 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
 
 class Direction(StrEnum):
     CREDIT = "credit"
@@ -43,17 +41,20 @@ BLOCKING_PROBLEMS = frozenset(
 )
 
 
-class StatementLine(BaseModel):
-    """One booking on the account (or one payment of a batch booking)."""
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One booking on the account (or one payment of a batch booking).
 
-    model_config = ConfigDict(frozen=True)
+    A plain slotted dataclass, not a pydantic model: a statement has up to a million lines
+    and the readers have already validated every field.
+    """
 
     booking_date: date
-    value_date: date | None = None
     amount: Decimal
     booked_amount: Decimal
     currency: str
     direction: Direction
+    value_date: date | None = None
     reversal: bool = False
     bank_reference: str = ""
     note: str = ""

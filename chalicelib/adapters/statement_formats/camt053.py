@@ -35,6 +35,27 @@ _PROLOG_LIMIT = 64 * 1024
 _ROOT_START = re.compile(rb"<(?![?!])")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.0[2-8]")
+_ENTRY_TAGS = (
+    "Amt",
+    "AmtDtls",
+    "CdtDbtInd",
+    "RvslInd",
+    "Sts",
+    "BookgDt",
+    "ValDt",
+    "AcctSvcrRef",
+    "NtryRef",
+    "AddtlNtryInf",
+    "NtryDtls",
+    "TxDtls",
+    "Refs",
+    "Ustrd",
+    "Ref",
+    "CdtrRefInf",
+    "AddtlRmtInf",
+    "Chrgs",
+    "TtlChrgsAndTaxAmt",
+)
 _AMOUNT_DETAIL_PATHS = ("InstdAmt/Amt", "TxAmt/Amt", "CntrValAmt/Amt", "AnncdPstngAmt/Amt")
 
 
@@ -105,6 +126,7 @@ class _CamtReader:
     def __init__(self, events: Any, namespace: str) -> None:
         self._events = events
         self._ns = namespace
+        self._qualified = {name: f"{{{namespace}}}{name}" for name in _ENTRY_TAGS}
 
     def statements(self) -> Iterator[Statement]:
         from lxml import etree
@@ -162,57 +184,62 @@ class _CamtReader:
                 return
 
     def _entry_lines(self, statement: Statement, entry: Any) -> Iterator[StatementLine]:
-        status = self._text(entry, "Sts/Cd") or self._text(entry, "Sts")
-        if status and status != "BOOK":
+        # Direct children by tag: lxml's child iteration runs in C, path look-ups do not.
+        parts = {child.tag: child for child in entry}
+        q = self._qualified
+        status = parts.get(q["Sts"])
+        if status is not None and _own_or_first_text(status) not in ("BOOK", ""):
             return
-        entry_amount = self._account_amount(entry, statement.currency)
-        details = entry.findall(f"{self._q('NtryDtls')}/{self._q('TxDtls')}")
+        entry_amount = self._account_amount(parts, statement.currency)
+        amount_element = parts[q["Amt"]]
+        foreign = amount_element.get("Ccy") != statement.currency
+        entry_reference = _text_of(parts.get(q["AcctSvcrRef"])) or _text_of(parts.get(q["NtryRef"]))
+        entry_note = _text_of(parts.get(q["AddtlNtryInf"]))
+        details_element = parts.get(q["NtryDtls"])
+        details = [] if details_element is None else list(details_element.iter(q["TxDtls"]))
         common = {
-            "booking_date": self._date(entry, "BookgDt") or statement.statement_date,
-            "value_date": self._date(entry, "ValDt"),
+            "booking_date": _date_of(parts.get(q["BookgDt"])) or statement.statement_date,
+            "value_date": _date_of(parts.get(q["ValDt"])),
             "currency": statement.currency,
-            "reversal": self._text(entry, "RvslInd").lower() == "true",
+            "direction": _direction(_text_of(parts.get(q["CdtDbtInd"]))),
+            "reversal": _text_of(parts.get(q["RvslInd"])).lower() == "true",
+            "booked_amount": entry_amount,
+            "counter_amount": _decimal(amount_element.text) if foreign else None,
+            "counter_currency": amount_element.get("Ccy") if foreign else None,
         }
+        entry_charges = self._charges(parts)
         if len(details) <= 1:
-            yield self._line(entry, details[0] if details else None, entry_amount, common)
+            transaction = {child.tag: child for child in details[0]} if details else {}
+            yield StatementLine(
+                amount=entry_amount,
+                bank_reference=self._reference(transaction) or entry_reference,
+                note=self._remittance(details[0] if details else None) or entry_note,
+                charges=self._charges(transaction) or entry_charges,
+                **common,
+            )
             return
-        for position, transaction in enumerate(details):
-            part = self._account_amount(transaction, statement.currency)
-            line = self._line(entry, transaction, entry_amount, common, part_amount=part)
-            yield line.model_copy(update={"booked_amount": entry_amount if position == 0 else 0})
+        for position, detail in enumerate(details):
+            transaction = {child.tag: child for child in detail}
+            yield StatementLine(
+                **{**common, "booked_amount": entry_amount if position == 0 else Decimal(0)},
+                amount=self._account_amount(transaction, statement.currency),
+                bank_reference=self._reference(transaction) or entry_reference,
+                note=self._remittance(detail) or entry_note,
+                charges=self._charges(transaction) or entry_charges,
+            )
 
-    def _line(
-        self,
-        entry: Any,
-        transaction: Any | None,
-        entry_amount: Decimal,
-        common: dict[str, Any],
-        *,
-        part_amount: Decimal | None = None,
-    ) -> StatementLine:
-        source = transaction if transaction is not None else entry
-        amount_element = entry.find(self._q("Amt"))
-        foreign = amount_element.get("Ccy") != common["currency"]
-        indicator = self._text(source, "CdtDbtInd") or self._text(entry, "CdtDbtInd")
-        return StatementLine(
-            **common,
-            amount=part_amount if part_amount is not None else entry_amount,
-            booked_amount=entry_amount,
-            direction=_direction(self._text(entry, "CdtDbtInd") or indicator),
-            bank_reference=self._text(source, "Refs/AcctSvcrRef")
-            or self._text(entry, "AcctSvcrRef")
-            or self._text(entry, "NtryRef"),
-            note=self._remittance(source) or self._text(entry, "AddtlNtryInf"),
-            counter_amount=_decimal(amount_element.text) if foreign else None,
-            counter_currency=amount_element.get("Ccy") if foreign else None,
-            charges=self._charges(source) or self._charges(entry),
-        )
+    def _reference(self, transaction: dict[str, Any]) -> str:
+        references = transaction.get(self._qualified["Refs"])
+        if references is None:
+            return ""
+        return _text_of(references.find(self._qualified["AcctSvcrRef"]))
 
-    def _account_amount(self, element: Any, currency: str) -> Decimal:
-        amount = element.find(self._q("Amt"))
+    def _account_amount(self, parts: dict[str, Any], currency: str) -> Decimal:
+        q = self._qualified
+        amount = parts.get(q["Amt"])
         if amount is not None and amount.get("Ccy") == currency:
             return _decimal(amount.text)
-        details = element.find(self._q("AmtDtls"))
+        details = parts.get(q["AmtDtls"])
         for path in _AMOUNT_DETAIL_PATHS:
             found = details.find(self._path(path)) if details is not None else None
             if found is not None and found.get("Ccy") == currency:
@@ -223,18 +250,24 @@ class _CamtReader:
             f"entry in {amount.get('Ccy')} has no amount in the account currency {currency}"
         )
 
-    def _remittance(self, element: Any) -> str:
-        unstructured = [(node.text or "").strip() for node in element.iter(self._q("Ustrd"))]
-        structured = [
-            (node.text or "").strip()
-            for node in element.iter(self._q("Ref"))
-            if node.getparent().tag == self._q("CdtrRefInf")
-        ]
-        structured += [(node.text or "").strip() for node in element.iter(self._q("AddtlRmtInf"))]
-        return " ".join(part for part in (*unstructured, *structured) if part)
+    def _remittance(self, detail: Any | None) -> str:
+        if detail is None:
+            return ""
+        q = self._qualified
+        texts = []
+        for node in detail.iter(q["Ustrd"], q["Ref"], q["AddtlRmtInf"]):
+            if node.tag == q["Ref"] and node.getparent().tag != q["CdtrRefInf"]:
+                continue
+            text = (node.text or "").strip()
+            if text:
+                texts.append(text)
+        return " ".join(texts)
 
-    def _charges(self, element: Any) -> Decimal | None:
-        total = element.find(self._path("Chrgs/TtlChrgsAndTaxAmt"))
+    def _charges(self, parts: dict[str, Any]) -> Decimal | None:
+        charges = parts.get(self._qualified["Chrgs"])
+        if charges is None:
+            return None
+        total = charges.find(self._qualified["TtlChrgsAndTaxAmt"])
         return _decimal(total.text) if total is not None else None
 
     def _balance(self, statement_element: Any, codes: tuple[str, ...]) -> Decimal | None:
@@ -282,6 +315,25 @@ class _CamtReader:
 
     def _path(self, path: str) -> str:
         return "/".join(self._q(part) for part in path.split("/"))
+
+
+def _text_of(element: Any | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _own_or_first_text(element: Any) -> str:
+    """`<Sts>BOOK</Sts>` up to .02, `<Sts><Cd>BOOK</Cd></Sts>` from .08 on."""
+    own = (element.text or "").strip()
+    if own or len(element) == 0:
+        return own
+    return (element[0].text or "").strip()
+
+
+def _date_of(element: Any | None) -> date | None:
+    if element is None or len(element) == 0:
+        return None
+    stamp = (element[0].text or "").strip()
+    return date.fromisoformat(stamp[:10]) if stamp else None
 
 
 def _direction(indicator: str) -> Direction:
