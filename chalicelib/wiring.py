@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.reconciliation import ReconciliationService
 
 
 def system_clock() -> datetime:
@@ -79,6 +81,42 @@ class Container:
 
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
+        )
+
+    @cached_property
+    def reconciliation_departments(self) -> TableDepartmentAccounts:
+        from chalicelib.adapters.department_accounts import TableDepartmentAccounts
+
+        return TableDepartmentAccounts(self.table)
+
+    @cached_property
+    def reconciliation(self) -> ReconciliationService:
+        from datetime import timedelta
+
+        from chalicelib.adapters.missed_payments import TableMissedPayments
+        from chalicelib.adapters.operations_alerts import TableAlerts
+        from chalicelib.adapters.payment_ledger import DynamoPaymentLedger
+        from chalicelib.adapters.reconciliation_report import S3ReportStore
+        from chalicelib.adapters.statement_bucket import S3StatementFiles
+        from chalicelib.adapters.statement_ledger import DynamoStatementLedger
+        from chalicelib.domain.reconciliation import ReconciliationPolicy
+        from chalicelib.services.reconciliation import ReconciliationService
+        from chalicelib.telemetry import metrics
+
+        return ReconciliationService(
+            departments=self.reconciliation_departments,
+            payments=DynamoPaymentLedger(self.table),
+            statements=DynamoStatementLedger(self.table),
+            reports=S3ReportStore(self.s3, self.settings.DOCUMENTS_BUCKET),
+            files=S3StatementFiles(self.s3),
+            recorder=TableMissedPayments(self.table),
+            alerts=TableAlerts(self.table, self.clock),
+            metrics=metrics,
+            policy=ReconciliationPolicy(
+                pending_working_days=self.settings.RECONCILIATION_PENDING_WORKING_DAYS,
+                timing_window=timedelta(minutes=self.settings.RECONCILIATION_TIMING_WINDOW_MINUTES),
+            ),
+            clock=self.clock,
         )
 
 

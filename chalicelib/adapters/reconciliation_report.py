@@ -16,7 +16,6 @@ from typing import IO, Any
 from chalicelib.domain.errors import NotFoundError, TransientError
 from chalicelib.domain.reconciliation import COLUMNS, ReportRow
 
-
 # One encoder for every row: json.dumps with options builds a new encoder per call.
 _ROW_ENCODER = json.JSONEncoder(ensure_ascii=False)
 

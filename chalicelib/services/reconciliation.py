@@ -198,6 +198,21 @@ class ReconciliationService:
         """Reconcile an already claimed local file (also used by the benchmark)."""
         return self._reconcile_file(target, fee_account, file_hash, local)
 
+    def statement_files(self, department: str, day: date) -> list[dict[str, Any]]:
+        """The files reconciled for a day, oldest claim first, as operations see them."""
+        return [
+            {
+                "file_hash": item["SK"],
+                "status": item.get("status", ""),
+                "sequence_number": item.get("sequence_number", ""),
+                "report_keys": list(item.get("report_keys", [])),
+            }
+            for item in self._statements.files_of_day(department, day)
+        ]
+
+    def report(self, key: str) -> bytes:
+        return self._reports.get_report(key)
+
     def check_statements_arrived(self, day: date) -> list[str]:
         """Departments live on `day` whose statement for it has not been reconciled; alerted."""
         missing = []
@@ -376,6 +391,14 @@ class ReconciliationService:
             status=summary["status"],
             counts=summary["counts"],
         )
+
+
+def day_report_keys(files: list[dict[str, Any]], file_hash: str | None) -> dict[str, str]:
+    """The report keys of one file of the day (the named one, else the last listed)."""
+    chosen = [item for item in files if file_hash in (None, item["file_hash"])]
+    if not chosen:
+        return {}
+    return {key.rsplit(".", 1)[-1]: key for key in chosen[-1]["report_keys"]}
 
 
 def yesterday_in_vietnam(now: datetime) -> date:

@@ -16,7 +16,11 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.adapters.operations_alerts import TableAlerts
-from chalicelib.adapters.payment_ledger import DynamoPaymentLedger, payday_key
+from chalicelib.adapters.payment_ledger import (
+    DynamoPaymentLedger,
+    payments_partition,
+    payments_sort_key,
+)
 from chalicelib.adapters.reconciliation_report import S3ReportStore
 from chalicelib.adapters.statement_bucket import S3StatementFiles
 from chalicelib.adapters.statement_formats.bank_csv import CsvProfile
@@ -130,20 +134,20 @@ def aws() -> Iterator[dict[str, Any]]:
 
 
 def record_payment(table: Any, department: str, ref: str, credited_at: datetime) -> None:
-    """A payment as the callback route writes it (the shape the payment ledger reads)."""
+    """A credited bank transaction as the payment service stores it."""
     vietnam_day = (credited_at + timedelta(hours=7)).date()
     table.put_item(
         Item={
             "PK": f"BANKTXN#TCB#TXN-{ref}",
-            "SK": "META",
-            "GSI3PK": payday_key(department, vietnam_day),
-            "GSI3SK": f"{credited_at.isoformat()}#TXN-{ref}",
+            "SK": "BANKTXN",
+            "GSI3PK": payments_partition(department),
+            "GSI3SK": payments_sort_key(vietnam_day, "TCB", f"TXN-{ref}"),
             "payment_reference": ref,
-            "amount_vnd": Decimal(60000),
+            "amount": Decimal(60000),
             "txn_id": f"TXN-{ref}",
             "dossier_id": f"D-{ref}",
-            "credited_at": credited_at.isoformat(),
-            "outcome": "credited",
+            "booked_at": credited_at.isoformat(),
+            "outcome": "paid",
         }
     )
 

@@ -167,3 +167,11 @@ class _CsvReader:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+# CSV profiles by the bank folder of the statements bucket (`statements/{bank}/...`).
+_PROFILES_BY_BANK = {"tcb-csv": TECHCOMBANK_STYLE}
+
+
+def profile_for_bank(bank: str) -> CsvProfile | None:
+    return _PROFILES_BY_BANK.get(bank)
