@@ -56,5 +56,6 @@ def _objects_in(body: str) -> list[tuple[str, str]]:
     return [
         (record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"]))
         for record in notification.get("Records", [])
-        if record.get("eventName", "").startswith("ObjectCreated")
+        # AWS names the event `ObjectCreated:Put`; some emulators prefix it with `s3:`.
+        if record.get("eventName", "").removeprefix("s3:").startswith("ObjectCreated")
     ]
