@@ -142,16 +142,18 @@ def run_one(size: int, statement_format: str) -> dict[str, Any]:
         )
         target = StatementObject("bench", "HP", DAY)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with path.open("rb") as local:
             outcome = service.reconcile_file(target, ACCOUNT, "bench", local)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "lines": size,
         "format": statement_format,
         "file_mb": round(file_size / 2**20, 1),
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
         "peak_rss_mb": round(peak_kib / 1024, 1),
         "rss_before_mb": round(rss_before / 1024, 1),
         "report_mb": round(fakes.report_bytes / 2**20, 1),
@@ -171,7 +173,11 @@ def main() -> None:
         print(json.dumps(run_one(arguments.one, arguments.format)))
         return
 
-    print(f"{'lines':>9} {'format':>8} {'file MB':>8} {'seconds':>8} {'peak RSS MB':>12} matched")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'lines':>9} {'format':>8} {'file MB':>8} {'seconds':>8} {'CPU s':>7}"
+        f" {'peak RSS MB':>12} matched"
+    )
     for size in (int(part) for part in arguments.sizes.split(",")):
         command = [sys.executable, "-m", "bench.bench_reconcile", "--one", str(size)]
         command += ["--format", arguments.format]
@@ -181,7 +187,8 @@ def main() -> None:
         figures = json.loads(output.strip().splitlines()[-1])
         print(
             f"{figures['lines']:>9} {figures['format']:>8} {figures['file_mb']:>8}"
-            f" {figures['seconds']:>8} {figures['peak_rss_mb']:>12} {figures['matched']}"
+            f" {figures['seconds']:>8} {figures['cpu_seconds']:>7} {figures['peak_rss_mb']:>12}"
+            f" {figures['matched']}"
         )
 
 

@@ -18,6 +18,7 @@ from chalicelib.domain.reconciliation import COLUMNS, ReportRow
 
 # One encoder for every row: json.dumps with options builds a new encoder per call.
 _ROW_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_BATCH = 1000
 
 
 class ReportFiles:
@@ -32,18 +33,32 @@ class ReportFiles:
         opening = json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1]
         self.json_file.write(f'{opening}, "rows": [')
         self._rows = 0
+        self._pending: list[ReportRow] = []
 
     def add(self, row: ReportRow) -> None:
-        self._csv.writerow(row)
-        separator = ",\n" if self._rows else "\n"
-        self.json_file.write(separator + _ROW_ENCODER.encode(dict(zip(COLUMNS, row, strict=True))))
-        self._rows += 1
+        self._pending.append(row)
+        if len(self._pending) >= _BATCH:
+            self._write_pending()
 
     def finish(self, summary: dict[str, Any]) -> None:
+        self._write_pending()
         closing = json.dumps(summary, sort_keys=True, ensure_ascii=False, default=str)[1:]
         self.json_file.write(f"\n], {closing}\n")
         self.csv_file.flush()
         self.json_file.flush()
+
+    def _write_pending(self) -> None:
+        # Rows are written a batch at a time: one encoder call per batch, not per row.
+        if not self._pending:
+            return
+        self._csv.writerows(self._pending)
+        encoded = _ROW_ENCODER.encode(
+            [dict(zip(COLUMNS, row, strict=True)) for row in self._pending]
+        )
+        separator = ",\n" if self._rows else "\n"
+        self.json_file.write(separator + encoded[1:-1])
+        self._rows += len(self._pending)
+        self._pending.clear()
 
     def close(self) -> None:
         self.csv_file.close()
