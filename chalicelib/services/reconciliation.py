@@ -228,7 +228,7 @@ class ReconciliationService:
         """Fees collected in `month` (yyyy-mm), due to the State Treasury by the 5th after."""
         first = date.fromisoformat(f"{month}-01")
         following = (first + timedelta(days=32)).replace(day=1)
-        days = []
+        days: list[dict[str, Any]] = []
         day = first
         while day < following:
             payments = list(self._payments.recorded_payments(department, day))
@@ -288,7 +288,7 @@ class ReconciliationService:
             )
             result = matcher.run(lines)
             status = "flagged" if facts.blocking else "reconciled"
-            summary = {
+            summary: dict[str, Any] = {
                 "status": status,
                 "statements": facts.checks,
                 "problems": sorted(facts.problems),

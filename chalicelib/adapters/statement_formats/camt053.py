@@ -197,7 +197,7 @@ class _CamtReader:
         entry_note = _text_of(parts.get(q["AddtlNtryInf"]))
         details_element = parts.get(q["NtryDtls"])
         details = [] if details_element is None else list(details_element.iter(q["TxDtls"]))
-        common = {
+        common: dict[str, Any] = {
             "booking_date": _date_of(parts.get(q["BookgDt"])) or statement.statement_date,
             "value_date": _date_of(parts.get(q["ValDt"])),
             "currency": statement.currency,
