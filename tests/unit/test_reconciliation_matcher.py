@@ -52,6 +52,16 @@ def recorded(ref: str, amount: int = FEE, at: datetime | None = None) -> Recorde
     )
 
 
+def pending_since(days_ago: int) -> PendingPayment:
+    return PendingPayment(
+        payment_reference=REF_C,
+        amount_vnd=FEE,
+        txn_id="T",
+        dossier_id="D",
+        recorded_on=DAY - timedelta(days=days_ago),
+    )
+
+
 def reconcile(
     lines: list[BankLine],
     payments: Iterable[RecordedPayment] = (),
@@ -114,13 +124,7 @@ def test_recorded_payment_missing_from_statement_is_pending() -> None:
 
 
 def test_pending_payment_becomes_overdue_after_the_configured_working_days() -> None:
-    pending = PendingPayment(
-        payment_reference=REF_C,
-        amount_vnd=FEE,
-        txn_id="T",
-        dossier_id="D",
-        recorded_on=DAY - timedelta(days=7),
-    )
+    pending = pending_since(7)
 
     outcomes, _, rows = reconcile([], pending=[pending])
 
@@ -129,13 +133,7 @@ def test_pending_payment_becomes_overdue_after_the_configured_working_days() -> 
 
 
 def test_pending_payment_within_its_working_days_stays_pending() -> None:
-    pending = PendingPayment(
-        payment_reference=REF_C,
-        amount_vnd=FEE,
-        txn_id="T",
-        dossier_id="D",
-        recorded_on=DAY - timedelta(days=1),
-    )
+    pending = pending_since(1)
 
     outcomes, _, _ = reconcile([], pending=[pending])
 
@@ -143,13 +141,7 @@ def test_pending_payment_within_its_working_days_stays_pending() -> None:
 
 
 def test_pending_payment_booked_late_is_matched_and_resolved() -> None:
-    pending = PendingPayment(
-        payment_reference=REF_C,
-        amount_vnd=FEE,
-        txn_id="T",
-        dossier_id="D",
-        recorded_on=DAY - timedelta(days=2),
-    )
+    pending = pending_since(2)
 
     outcomes, matcher, _ = reconcile([BankLine(FEE, REF_C)], pending=[pending])
 
