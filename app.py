@@ -7,11 +7,12 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import events, tasks
-from chalicelib.handlers.api import health, reconciliation_routes
+from chalicelib.handlers.api import departments, health, reconciliation_routes
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
+app.register_blueprint(departments.blueprint)
 app.register_blueprint(reconciliation_routes.blueprint)
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.departments import DepartmentService
     from chalicelib.services.reconciliation import ReconciliationService
 
 
@@ -82,6 +83,14 @@ class Container:
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
         )
+
+    @cached_property
+    def departments(self) -> DepartmentService:
+        from chalicelib.adapters.department_store import DepartmentStore
+        from chalicelib.services.departments import DepartmentService
+
+        served = frozenset(code for code in self.settings.DEPARTMENT_CODES.split(",") if code)
+        return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
 
     @cached_property
     def reconciliation_departments(self) -> TableDepartmentAccounts:
