@@ -31,7 +31,7 @@ class ReportFiles:
         self._csv = csv.writer(self.csv_file, lineterminator="\n")
         self._csv.writerow(COLUMNS)
         opening = json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1]
-        self.json_file.write(f'{opening}, "rows": [')
+        self.json_file.write(f'{opening}, "columns": {json.dumps(list(COLUMNS))}, "rows": [')
         self._rows = 0
         self._pending: list[ReportRow] = []
 
@@ -52,9 +52,7 @@ class ReportFiles:
         if not self._pending:
             return
         self._csv.writerows(self._pending)
-        encoded = _ROW_ENCODER.encode(
-            [dict(zip(COLUMNS, row, strict=True)) for row in self._pending]
-        )
+        encoded = _ROW_ENCODER.encode(self._pending)
         separator = ",\n" if self._rows else "\n"
         self.json_file.write(separator + encoded[1:-1])
         self._rows += len(self._pending)

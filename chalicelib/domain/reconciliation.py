@@ -177,6 +177,9 @@ class Matcher:
         # complement (always negative), which saves a set of a million references.
         self._amounts: dict[str, int] = {}
         self.result = ReconciliationResult(day=statement_day)
+        self._recorded_count = 0
+        self._recorded_matched = 0
+        self._day_texts: dict[date, str] = {}
 
     def run(self, lines: Iterator[StatementLine]) -> ReconciliationResult:
         self._index()
@@ -190,6 +193,7 @@ class Matcher:
         amounts = self._amounts
         for payment in self._recorded():
             amounts[payment.payment_reference] = payment.amount_vnd
+        self._recorded_count = len(amounts)
         for reference, item in self._pending.items():
             amounts.setdefault(reference, item.amount_vnd)
 
@@ -232,6 +236,8 @@ class Matcher:
         pending = self._pending.get(reference)
         if pending is not None:
             self.result.resolved_pending.append(pending)
+        else:
+            self._recorded_matched += 1
         if line.amount != recorded_amount:
             detail = f"recorded {recorded_amount}"
             return self._row(line, [reference], Outcome.AMOUNT_DIFFERS, detail, recorded_amount)
@@ -243,6 +249,9 @@ class Matcher:
         return self._row(line, [reference], Outcome.MATCHED, detail, recorded_amount)
 
     def _close_recorded(self) -> None:
+        if self._recorded_matched >= self._recorded_count:
+            # Every recorded payment was booked: no need to read the day's payments again.
+            return
         midnight = datetime.combine(self._day + timedelta(days=1), time(0), VIETNAM)
         for payment in self._recorded():
             reference = payment.payment_reference
@@ -298,6 +307,12 @@ class Matcher:
             ReportRow(reference, outcome, "", str(amount), "", "", txn_id, dossier_id, detail)
         )
 
+    def _day_text(self, day: date) -> str:
+        text = self._day_texts.get(day)
+        if text is None:
+            text = self._day_texts[day] = day.isoformat()
+        return text
+
     def _row(
         self,
         line: StatementLine,
@@ -312,7 +327,7 @@ class Matcher:
             outcome,
             str(line.amount),
             "" if recorded_amount is None else str(recorded_amount),
-            line.booking_date.isoformat(),
+            self._day_text(line.booking_date),
             line.bank_reference,
             "",
             "",

@@ -41,12 +41,13 @@ BLOCKING_PROBLEMS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatementLine:
-    """One booking on the account (or one payment of a batch booking).
+    """One booking on the account (or one payment of a batch booking); read, never changed.
 
-    A plain slotted dataclass, not a pydantic model: a statement has up to a million lines
-    and the readers have already validated every field.
+    A plain slotted dataclass, not a pydantic model nor a frozen dataclass: a statement has
+    up to a million lines, the readers have already validated every field, and a frozen
+    dataclass pays a `object.__setattr__` per field on creation.
     """
 
     booking_date: date

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import IO, Any
 
 from chalicelib.domain.errors import ValidationFailedError
@@ -333,7 +334,13 @@ def _date_of(element: Any | None) -> date | None:
     if element is None or len(element) == 0:
         return None
     stamp = (element[0].text or "").strip()
-    return date.fromisoformat(stamp[:10]) if stamp else None
+    return _day(stamp[:10]) if stamp else None
+
+
+@lru_cache(maxsize=64)
+def _day(text: str) -> date:
+    # A statement's entries share a handful of dates: parse each once.
+    return date.fromisoformat(text)
 
 
 def _direction(indicator: str) -> Direction:
