@@ -48,6 +48,23 @@ class DynamoStatementLedger:
         values = {":busy": "in_progress", ":expired": (now - CLAIM_LEASE).isoformat()}
         return self._put_if(item, condition, {"#status": "status"}, values)
 
+    def release_claim(self, department: str, day: date, file_hash: str) -> None:
+        """Drop an unfinished claim (the run failed), so a redelivery tries again."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._table.delete_item(
+                Key=summary_key(department, day, file_hash),
+                ConditionExpression="#status = :busy",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":busy": "in_progress"},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise TransientError("statement claim could not be released") from error
+        except BotoCoreError as error:
+            raise TransientError("statement claim could not be released") from error
+
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool:
         """True when no other file carried this bank statement id before."""
         item = {

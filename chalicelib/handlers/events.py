@@ -12,22 +12,25 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.services.reconciliation import previous_month, yesterday_in_vietnam
-from chalicelib.telemetry import logger
+from chalicelib.telemetry import logger, metrics
 from chalicelib.wiring import container
 
 
 def reconcile_statements(event: Any, context: Any = None) -> None:
     """Chalice SQS handler: each record is an S3 notification for a dropped file."""
     logger.set_correlation_id(getattr(context, "aws_request_id", None))
-    for record in event:
-        for bucket, key in _objects_in(record.body):
-            outcome = container().reconciliation.reconcile_statement_object(bucket, key)
-            logger.info(
-                "statement file handled",
-                key=key,
-                department=outcome.department,
-                status=outcome.status,
-            )
+    try:
+        for record in event:
+            for bucket, key in _objects_in(record.body):
+                outcome = container().reconciliation.reconcile_statement_object(bucket, key)
+                logger.info(
+                    "statement file handled",
+                    key=key,
+                    department=outcome.department,
+                    status=outcome.status,
+                )
+    finally:
+        metrics.flush_metrics()
 
 
 def check_statements_arrived(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -36,6 +39,7 @@ def check_statements_arrived(event: dict[str, Any], context: Any = None) -> dict
     deps = container()
     day = yesterday_in_vietnam(deps.clock())
     missing = deps.reconciliation.check_statements_arrived(day)
+    metrics.flush_metrics()
     return {"day": day.isoformat(), "missing": missing}
 
 

@@ -61,6 +61,8 @@ class StatementLedger(Protocol):
 
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool: ...
 
+    def release_claim(self, department: str, day: date, file_hash: str) -> None: ...
+
     def finish(
         self, department: str, day: date, file_hash: str, summary: dict[str, Any]
     ) -> None: ...
@@ -190,7 +192,13 @@ class ReconciliationService:
                     file_hash=file_hash,
                 )
                 return ReconcileOutcome(target.department, target.day, file_hash, "duplicate")
-            return self._reconcile_file(target, fee_account, file_hash, local)
+            try:
+                return self._reconcile_file(target, fee_account, file_hash, local)
+            except Exception:
+                # The delivery fails and is retried, then dead-lettered: the claim must not
+                # make a retry look like a duplicate.
+                self._statements.release_claim(target.department, target.day, file_hash)
+                raise
 
     def reconcile_file(
         self, target: StatementObject, fee_account: str, file_hash: str, local: IO[bytes]

@@ -276,6 +276,17 @@ def test_statement_for_an_unknown_department_fails_for_the_dead_letter_queue(aws
         aws["service"].reconcile_statement_object(STATEMENTS, key)
 
 
+def test_unreadable_file_fails_every_delivery_so_it_reaches_the_dead_letter_queue(
+    aws: dict,
+) -> None:
+    broken = b":20:X\n:25:970407/19030000000001\n:60F:C251002VND0,\n:61:NOT A LINE\n-\n"
+    key = drop(aws["s3"], "statements/tcb/HP/2025-10-02/broken.sta", broken)
+
+    for _ in range(2):
+        with pytest.raises(ValidationFailedError, match=":61:"):
+            aws["service"].reconcile_statement_object(STATEMENTS, key)
+
+
 def test_key_outside_the_statement_layout_is_refused(aws: dict) -> None:
     key = drop(aws["s3"], "statements/tcb/HP/a.sta", day_statement())
 
