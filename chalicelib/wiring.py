@@ -14,11 +14,20 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
+<<<<<<< HEAD
     from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
     from chalicelib.services.departments import DepartmentService
     from chalicelib.services.reconciliation import ReconciliationService
+=======
+    from chalicelib.adapters.certificate_files import CertificateFiles
+    from chalicelib.adapters.certificate_store import CertificateStore
+    from chalicelib.adapters.tokens import TokenVerifier
+    from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.certificates import CertificateSigner
+    from chalicelib.services.departments import DepartmentService
+>>>>>>> main
 
 
 def system_clock() -> datetime:
@@ -93,6 +102,7 @@ class Container:
         return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
 
     @cached_property
+<<<<<<< HEAD
     def reconciliation_departments(self) -> TableDepartmentAccounts:
         from chalicelib.adapters.department_accounts import TableDepartmentAccounts
 
@@ -127,6 +137,24 @@ class Container:
             ),
             clock=self.clock,
         )
+=======
+    def certificate_store(self) -> CertificateStore:
+        from chalicelib.adapters.certificate_store import CertificateStore
+
+        return CertificateStore(self.table)
+
+    @cached_property
+    def certificate_files(self) -> CertificateFiles:
+        from chalicelib.adapters.certificate_files import CertificateFiles
+
+        return CertificateFiles(self.s3, self.settings.DOCUMENTS_BUCKET)
+
+    @cached_property
+    def certificate_signer(self) -> CertificateSigner:
+        from chalicelib.services.certificates import build_signer
+
+        return build_signer(self)
+>>>>>>> main
 
 
 _current: Container | None = None
