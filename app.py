@@ -6,23 +6,15 @@ import os
 
 from chalice import Chalice
 
-<<<<<<< HEAD
 from chalicelib.handlers import events, tasks
-from chalicelib.handlers.api import departments, health, reconciliation_routes
-=======
-from chalicelib.handlers import tasks
-from chalicelib.handlers.api import departments, health, verification
->>>>>>> main
+from chalicelib.handlers.api import departments, health, reconciliation_routes, verification
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
 app.register_blueprint(departments.blueprint)
-<<<<<<< HEAD
-app.register_blueprint(reconciliation_routes.blueprint)
-=======
 app.register_blueprint(verification.blueprint)
->>>>>>> main
+app.register_blueprint(reconciliation_routes.blueprint)
 
 
 def _deploy_setting(name: str) -> str:

@@ -14,20 +14,14 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
-<<<<<<< HEAD
-    from chalicelib.adapters.department_accounts import TableDepartmentAccounts
-    from chalicelib.adapters.tokens import TokenVerifier
-    from chalicelib.adapters.workflow import StepFunctionsWorkflow
-    from chalicelib.services.departments import DepartmentService
-    from chalicelib.services.reconciliation import ReconciliationService
-=======
     from chalicelib.adapters.certificate_files import CertificateFiles
     from chalicelib.adapters.certificate_store import CertificateStore
+    from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
     from chalicelib.services.certificates import CertificateSigner
     from chalicelib.services.departments import DepartmentService
->>>>>>> main
+    from chalicelib.services.reconciliation import ReconciliationService
 
 
 def system_clock() -> datetime:
@@ -102,7 +96,24 @@ class Container:
         return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
 
     @cached_property
-<<<<<<< HEAD
+    def certificate_store(self) -> CertificateStore:
+        from chalicelib.adapters.certificate_store import CertificateStore
+
+        return CertificateStore(self.table)
+
+    @cached_property
+    def certificate_files(self) -> CertificateFiles:
+        from chalicelib.adapters.certificate_files import CertificateFiles
+
+        return CertificateFiles(self.s3, self.settings.DOCUMENTS_BUCKET)
+
+    @cached_property
+    def certificate_signer(self) -> CertificateSigner:
+        from chalicelib.services.certificates import build_signer
+
+        return build_signer(self)
+
+    @cached_property
     def reconciliation_departments(self) -> TableDepartmentAccounts:
         from chalicelib.adapters.department_accounts import TableDepartmentAccounts
 
@@ -137,24 +148,6 @@ class Container:
             ),
             clock=self.clock,
         )
-=======
-    def certificate_store(self) -> CertificateStore:
-        from chalicelib.adapters.certificate_store import CertificateStore
-
-        return CertificateStore(self.table)
-
-    @cached_property
-    def certificate_files(self) -> CertificateFiles:
-        from chalicelib.adapters.certificate_files import CertificateFiles
-
-        return CertificateFiles(self.s3, self.settings.DOCUMENTS_BUCKET)
-
-    @cached_property
-    def certificate_signer(self) -> CertificateSigner:
-        from chalicelib.services.certificates import build_signer
-
-        return build_signer(self)
->>>>>>> main
 
 
 _current: Container | None = None
