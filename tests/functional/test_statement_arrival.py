@@ -30,7 +30,10 @@ def empty_statements_queue(stack: Stack) -> None:
     real message would otherwise be handled one delivery late on the in-process stack.
     """
     sqs = stack.client("sqs")
-    sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName=STATEMENTS_QUEUE)["QueueUrl"])
+    url = sqs.get_queue_url(QueueName=STATEMENTS_QUEUE)["QueueUrl"]
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def reference(body: str) -> str:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -33,8 +34,10 @@ from tests.sample_files import external_sample
 from tools.bank_statement_writer import BankLine, write_mt940
 
 REGION = "ap-southeast-1"
-STATEMENTS = "coissuer-test-statements"
-DOCUMENTS = "coissuer-test-documents"
+# Own names, removed afterwards: other test files may share the same moto backends.
+RUN = uuid.uuid4().hex[:8]
+STATEMENTS = f"coissuer-recon-{RUN}-statements"
+DOCUMENTS = f"coissuer-recon-{RUN}-documents"
 DAY = date(2025, 10, 2)
 ACCOUNT = "19030000000001"
 
@@ -86,7 +89,7 @@ def aws() -> Iterator[dict[str, Any]]:
         dynamodb = boto3.resource("dynamodb", region_name=REGION)
         attributes = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"]
         table = dynamodb.create_table(
-            TableName="coissuer-test",
+            TableName=f"coissuer-recon-{RUN}",
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[
                 {"AttributeName": "PK", "KeyType": "HASH"},
@@ -131,6 +134,12 @@ def aws() -> Iterator[dict[str, Any]]:
             "recorder": recorder,
             "metrics": metrics,
         }
+        table.delete()
+        for bucket in (STATEMENTS, DOCUMENTS):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    s3.delete_object(Bucket=bucket, Key=item["Key"])
+            s3.delete_bucket(Bucket=bucket)
 
 
 def record_payment(table: Any, department: str, ref: str, credited_at: datetime) -> None:
