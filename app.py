@@ -7,13 +7,20 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import events, tasks
-from chalicelib.handlers.api import departments, health, reconciliation_routes, verification
+from chalicelib.handlers.api import (
+    departments,
+    health,
+    receipts,
+    reconciliation_routes,
+    verification,
+)
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
 app.register_blueprint(departments.blueprint)
 app.register_blueprint(verification.blueprint)
+app.register_blueprint(receipts.blueprint)
 app.register_blueprint(reconciliation_routes.blueprint)
 
 
