@@ -16,6 +16,7 @@ from chalicelib.settings import Settings, settings
 if TYPE_CHECKING:
     from chalicelib.adapters.certificate_files import CertificateFiles
     from chalicelib.adapters.certificate_store import CertificateStore
+    from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.receipt_files import ReceiptFiles
     from chalicelib.adapters.receipt_store import ReceiptStore
     from chalicelib.adapters.tokens import TokenVerifier
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.services.certificates import CertificateSigner
     from chalicelib.services.departments import DepartmentService
     from chalicelib.services.receipts import ReceiptDesk
+    from chalicelib.services.reconciliation import ReconciliationService
 
 
 def system_clock() -> datetime:
@@ -166,6 +168,42 @@ class Container:
         from chalicelib.services.certificates import build_signer
 
         return build_signer(self)
+
+    @cached_property
+    def reconciliation_departments(self) -> TableDepartmentAccounts:
+        from chalicelib.adapters.department_accounts import TableDepartmentAccounts
+
+        return TableDepartmentAccounts(self.table)
+
+    @cached_property
+    def reconciliation(self) -> ReconciliationService:
+        from datetime import timedelta
+
+        from chalicelib.adapters.missed_payments import TableMissedPayments
+        from chalicelib.adapters.operations_alerts import TableAlerts
+        from chalicelib.adapters.payment_ledger import DynamoPaymentLedger
+        from chalicelib.adapters.reconciliation_report import S3ReportStore
+        from chalicelib.adapters.statement_bucket import S3StatementFiles
+        from chalicelib.adapters.statement_ledger import DynamoStatementLedger
+        from chalicelib.domain.reconciliation import ReconciliationPolicy
+        from chalicelib.services.reconciliation import ReconciliationService
+        from chalicelib.telemetry import metrics
+
+        return ReconciliationService(
+            departments=self.reconciliation_departments,
+            payments=DynamoPaymentLedger(self.table),
+            statements=DynamoStatementLedger(self.table),
+            reports=S3ReportStore(self.s3, self.settings.DOCUMENTS_BUCKET),
+            files=S3StatementFiles(self.s3),
+            recorder=TableMissedPayments(self.table),
+            alerts=TableAlerts(self.table, self.clock),
+            metrics=metrics,
+            policy=ReconciliationPolicy(
+                pending_working_days=self.settings.RECONCILIATION_PENDING_WORKING_DAYS,
+                timing_window=timedelta(minutes=self.settings.RECONCILIATION_TIMING_WINDOW_MINUTES),
+            ),
+            clock=self.clock,
+        )
 
 
 _current: Container | None = None
