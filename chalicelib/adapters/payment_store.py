@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import ConflictError, NotFoundError, TransientError
@@ -50,7 +50,6 @@ _TRANSIENT_CODES = {
     "TransactionConflictException",
     "TransactionInProgressException",
 }
-_SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
 
@@ -102,13 +101,12 @@ class PaymentStore:
         keys = [_order_key(ref) for ref in payment_references[:100]]
         response = self._call(
             self._client.batch_get_item,
-            RequestItems={self._table_name: {"Keys": [_serialize(key) for key in keys]}},
+            RequestItems={self._table_name: {"Keys": keys}},
         )
         orders = {
             order.payment_reference: order
             for order in (
-                _order_from(_deserialize(item))
-                for item in response["Responses"].get(self._table_name, [])
+                _order_from(item) for item in response["Responses"].get(self._table_name, [])
             )
         }
         return [orders[ref] for ref in payment_references if ref in orders]
@@ -240,11 +238,11 @@ def _put(
     condition: str | None,
     values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    put: dict[str, Any] = {"TableName": table_name, "Item": _serialize(item)}
+    put: dict[str, Any] = {"TableName": table_name, "Item": item}
     if condition:
         put["ConditionExpression"] = condition
     if values:
-        put["ExpressionAttributeValues"] = _serialize(values)
+        put["ExpressionAttributeValues"] = values
     return {"Put": put}
 
 
@@ -336,9 +334,6 @@ def _without_none(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _serialize(fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: _SERIALIZER.serialize(value) for name, value in fields.items()}
-
-
 def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    # Cancellation reasons escape the resource's automatic conversion of attribute values.
     return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}

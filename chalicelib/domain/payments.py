@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from chalicelib.domain.fees import FeeKind
+
 CURRENCY_VND = "VND"
 
 
@@ -70,7 +72,7 @@ class PaymentOrder(BaseModel):
     dossier_id: str = Field(min_length=1)
     department: str = Field(min_length=1)
     payment_reference: str = Field(min_length=1, max_length=25)
-    fee_kind: str
+    fee_kind: FeeKind
     amount_vnd: int = Field(gt=0)
     account: FeeAccount
     status: PaymentStatus = PaymentStatus.AWAITING

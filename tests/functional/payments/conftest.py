@@ -1,0 +1,154 @@
+import functools
+import json
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
+
+from chalicelib.adapters.payment_store import PaymentStore
+from chalicelib.adapters.secrets import SecretsManagerBankSecrets
+from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from chalicelib.domain.fees import FeeKind
+from chalicelib.domain.payments import FeeAccount
+from chalicelib.services.payments import Payments
+
+TABLE = "coissuer-test"
+SUBMITTED = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+ACCOUNT = FeeAccount(bin="970407", number="19030000000001", name="SO CONG THUONG HA NOI")
+CURRENT_SECRET = "tcb-current-secret"
+PREVIOUS_SECRET = "tcb-previous-secret"
+
+
+def create_table(dynamodb) -> None:
+    index_names = ("GSI1", "GSI2", "GSI3")
+    attributes = ["PK", "SK"] + [f"{name}{part}" for name in index_names for part in ("PK", "SK")]
+    dynamodb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in attributes],
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+                    {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name in index_names
+        ],
+    )
+
+
+class FakeWorkflow:
+    def __init__(self) -> None:
+        self.completed: list[tuple[str, str]] = []
+
+    def payment_received(self, dossier_id: str, task_token: str) -> None:
+        self.completed.append((dossier_id, task_token))
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def atomic_writes(monkeypatch) -> None:
+    """Make moto's DynamoDB check conditions and write atomically, as DynamoDB does.
+
+    moto evaluates a condition and then writes without a lock, and rolls a cancelled
+    transaction back by restoring a copy of the whole table, so two threads can both pass
+    the same condition or undo each other's writes. Tests that race threads need this.
+    """
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+        monkeypatch.setattr(DynamoDBBackend, name, _holding(lock, original))
+
+
+def _holding(lock, method):
+    @functools.wraps(method)
+    def locked(*args, **kwargs):
+        with lock:
+            return method(*args, **kwargs)
+
+    return locked
+
+
+@pytest.fixture
+def table(aws, atomic_writes):
+    dynamodb = boto3.client("dynamodb")
+    create_table(dynamodb)
+    return boto3.resource("dynamodb").Table(TABLE)
+
+
+@pytest.fixture
+def store(table) -> PaymentStore:
+    return PaymentStore(table)
+
+
+@pytest.fixture
+def bank_secrets(aws) -> SecretsManagerBankSecrets:
+    client = boto3.client("secretsmanager")
+    client.create_secret(
+        Name="coissuer/test/bank/techcombank",
+        SecretString=json.dumps({"current": CURRENT_SECRET, "previous": PREVIOUS_SECRET}),
+    )
+    return SecretsManagerBankSecrets(client, "coissuer/test/bank/{bank}")
+
+
+@pytest.fixture
+def workflow() -> FakeWorkflow:
+    return FakeWorkflow()
+
+
+@pytest.fixture
+def payments(store, bank_secrets, workflow) -> Payments:
+    return Payments(store=store, secrets=bank_secrets, workflow=workflow)
+
+
+@pytest.fixture
+def order(payments):
+    return payments.create_payment_order(
+        dossier_id="DOSSIER-1",
+        department="HN",
+        account=ACCOUNT,
+        fee_kind=FeeKind.ISSUANCE,
+        submitted_at=SUBMITTED,
+        fee_collection_live_from=datetime(2026, 1, 1).date(),
+    )
+
+
+def callback_body(txn_id: str = "FT001", amount: int = 60_000, note: str = "", **extra) -> bytes:
+    fields = {
+        "txn_id": txn_id,
+        "kind": "credit",
+        "account": ACCOUNT.number,
+        "amount": amount,
+        "currency": "VND",
+        "note": note,
+        "booked_at": "2026-12-03T09:58:00+07:00",
+    }
+    return json.dumps(fields | extra).encode("utf-8")
+
+
+def signed(body: bytes, secret: str = CURRENT_SECRET, at: datetime = NOW) -> dict[str, str]:
+    timestamp = str(int(at.timestamp()))
+    return {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+    }
