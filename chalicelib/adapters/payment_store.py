@@ -20,7 +20,6 @@ the cancellation itself (ReturnValuesOnConditionCheckFailure).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import ConflictError, NotFoundError, TransientError
 from chalicelib.domain.fees import VIETNAM
-from chalicelib.domain.payments import BankTransaction, Outcome, PaymentOrder
+from chalicelib.domain.payments import BankTransaction, Outcome, PaymentOrder, Recorded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -51,14 +50,6 @@ _TRANSIENT_CODES = {
     "TransactionInProgressException",
 }
 _DESERIALIZER = TypeDeserializer()
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """The bank transaction as stored; `duplicate` when an earlier delivery stored it."""
-
-    transaction: BankTransaction
-    duplicate: bool
 
 
 class PaymentStore:

@@ -220,3 +220,11 @@ class BankTransaction(BaseModel):
     @property
     def credited(self) -> bool:
         return self.outcome in (Outcome.PAID, Outcome.PARTIAL, Outcome.OVERPAID)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A bank transaction as stored; `duplicate` when an earlier delivery stored it first."""
+
+    transaction: BankTransaction
+    duplicate: bool

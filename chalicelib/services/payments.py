@@ -44,6 +44,7 @@ from chalicelib.domain.payments import (
     PaymentDecision,
     PaymentOrder,
     PaymentStatus,
+    Recorded,
     credit,
     decide,
 )
@@ -75,7 +76,9 @@ class PaymentStorePort(Protocol):
     def find_orders(self, payment_references: list[str]) -> list[PaymentOrder]: ...
     def department_for_account(self, bank_bin: str, account_number: str) -> str | None: ...
     def bank_transaction(self, bank: str, txn_id: str) -> BankTransaction | None: ...
-    def record(self, transaction: BankTransaction, updated_order: PaymentOrder | None) -> Any: ...
+    def record(
+        self, transaction: BankTransaction, updated_order: PaymentOrder | None
+    ) -> Recorded: ...
     def save_order(self, order: PaymentOrder) -> PaymentOrder: ...
     def suspense(
         self, department: str, limit: int = 50, after: str | None = None
@@ -271,6 +274,8 @@ class Payments:
 
         recorded = self.store.record(transaction, decision.order)
         stored = recorded.transaction
+        if recorded.duplicate and _differs(stored, event):
+            logger.warning("bank reused a transaction id", bank=event.bank, txn_id=event.txn_id)
         logger.info(
             "bank callback applied",
             bank=event.bank,
@@ -370,6 +375,12 @@ def _resolved(
             "assigned_at": now,
         }
     )
+
+
+def _differs(stored: BankTransaction, event: BankCredit) -> bool:
+    # A repeat answers as the first delivery did; a changed repeat is the bank's error.
+    fields = ("kind", "account", "amount", "currency", "note", "original_txn_id")
+    return any(getattr(stored, name) != getattr(event, name) for name in fields)
 
 
 def _response_body(transaction: BankTransaction) -> dict[str, str]:
