@@ -205,7 +205,7 @@ class BankTransaction(BaseModel):
     original_txn_id: str | None = None
     received_at: AwareDatetime
     raw_body: str
-    signature_slot: str
+    received_via: str
     outcome: Outcome
     suspense_reason: SuspenseReason | None = None
     department: str

@@ -22,7 +22,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib.domain import bank_signature, fees, vietqr
-from chalicelib.domain.bank_signature import BankSecrets, SecretSlot
+from chalicelib.domain.bank_signature import BankSecrets
 from chalicelib.domain.banks import bank_directory
 from chalicelib.domain.errors import (
     ConflictError,
@@ -224,9 +224,22 @@ class Payments:
         slot = bank_signature.verify(headers, raw_body, self.secrets.bank_secrets(bank_code), now)
         event = _parse_event(bank_code, raw_body)
 
+        stored, duplicate = self.apply_bank_event(
+            event, raw_body.decode("utf-8"), f"callback:{slot.value}", now
+        )
+        return CallbackResult(200, _response_body(stored), duplicate)
+
+    def apply_bank_event(
+        self, event: BankCredit, raw: str, received_via: str, now: datetime
+    ) -> tuple[BankTransaction, bool]:
+        """Record one bank event once and apply it to its order; also for statement lines.
+
+        `received_via` says how it came (`callback:current`, `callback:previous`,
+        `statement`); returns the stored transaction and whether it was already stored.
+        """
         for _ in range(ORDER_RETRIES):
             try:
-                return self._apply(event, raw_body, slot, now)
+                return self._apply(event, raw, received_via, now)
             except ConflictError:
                 logger.info("payment order changed, deciding again", txn_id=event.txn_id)
         raise TransientError("The payment order is busy; retry", txn_id=event.txn_id)
@@ -264,13 +277,13 @@ class Payments:
         return resolved
 
     def _apply(
-        self, event: BankCredit, raw_body: bytes, slot: SecretSlot, now: datetime
-    ) -> CallbackResult:
+        self, event: BankCredit, raw: str, received_via: str, now: datetime
+    ) -> tuple[BankTransaction, bool]:
         order, original_credited = self._order_for(event)
         bank_bin = bank_directory().by_code(event.bank).bin
         decision = decide(order, event, bank_bin, original_credited)
         department = order.department if order else self._department_of(bank_bin, event)
-        transaction = _transaction(event, raw_body, slot, now, decision, order, department)
+        transaction = _transaction(event, raw, received_via, now, decision, order, department)
 
         recorded = self.store.record(transaction, decision.order)
         stored = recorded.transaction
@@ -285,7 +298,7 @@ class Payments:
             duplicate=recorded.duplicate,
         )
         self._notify_if_paid(stored.became_paid, decision.order or order)
-        return CallbackResult(200, _response_body(stored), recorded.duplicate)
+        return stored, recorded.duplicate
 
     def _order_for(self, event: BankCredit) -> tuple[PaymentOrder | None, bool]:
         if event.kind is EventKind.FAILED:
@@ -331,8 +344,8 @@ def _parse_event(bank: str, raw_body: bytes) -> BankCredit:
 
 def _transaction(
     event: BankCredit,
-    raw_body: bytes,
-    slot: SecretSlot,
+    raw: str,
+    received_via: str,
     now: datetime,
     decision: PaymentDecision,
     order: PaymentOrder | None,
@@ -341,8 +354,8 @@ def _transaction(
     return BankTransaction(
         **event.model_dump(),
         received_at=now,
-        raw_body=raw_body.decode("utf-8"),
-        signature_slot=slot.value,
+        raw_body=raw,
+        received_via=received_via,
         outcome=decision.outcome,
         suspense_reason=decision.suspense_reason,
         department=department,

@@ -49,7 +49,7 @@ def test_the_raw_callback_is_kept(payments, order, store):
 
     kept = store.bank_transaction("techcombank", "FT001")
     assert kept.raw_body.encode("utf-8") == body
-    assert (kept.signature_slot, kept.dossier_id) == ("current", order.dossier_id)
+    assert (kept.received_via, kept.dossier_id) == ("callback:current", order.dossier_id)
 
 
 def test_a_tampered_body_is_refused_and_nothing_is_recorded(payments, order, store):
@@ -102,7 +102,7 @@ def test_the_old_secret_is_accepted_during_rotation(payments, order, store):
     result = deliver(payments, body, signed(body, secret=PREVIOUS_SECRET))
 
     assert result.body["outcome"] == "paid"
-    assert store.bank_transaction("techcombank", "FT001").signature_slot == "previous"
+    assert store.bank_transaction("techcombank", "FT001").received_via == "callback:previous"
 
 
 def test_content_type_with_or_without_charset_is_accepted(payments, order):

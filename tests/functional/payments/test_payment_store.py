@@ -135,7 +135,7 @@ def a_transaction(event: BankCredit, decision: PaymentDecision) -> BankTransacti
         **event.model_dump(),
         received_at=NOW,
         raw_body="{}",
-        signature_slot="current",
+        received_via="callback:current",
         outcome=decision.outcome,
         department="HN",
     )
