@@ -1,0 +1,35 @@
+"""coissuer: the Chalice application. It registers routes and event handlers, nothing else."""
+
+from __future__ import annotations
+
+import os
+
+from chalice import Chalice
+
+from chalicelib.handlers import tasks
+from chalicelib.handlers.api import health
+from chalicelib.settings import SettingsError
+
+app = Chalice(app_name="coissuer")
+app.register_blueprint(health.blueprint)
+
+
+def _deploy_setting(name: str) -> str:
+    # Event sources are fixed when the stage is packaged, so their names come from the stage's
+    # environment at import time rather than from the settings model.
+    value = os.environ.get(name)
+    if not value:
+        raise SettingsError(f"invalid or missing settings: {name}")
+    return value
+
+
+STATEMENTS_QUEUE = _deploy_setting("STATEMENTS_QUEUE_NAME")
+
+hold_for_decision = app.lambda_function(name="hold_for_decision")(tasks.hold_for_decision)
+record_outcome = app.lambda_function(name="record_outcome")(tasks.record_outcome)
+issue_receipt = app.lambda_function(name="issue_receipt")(tasks.issue_receipt)
+allocate_reference = app.lambda_function(name="allocate_reference")(tasks.allocate_reference)
+render_certificate = app.lambda_function(name="render_certificate")(tasks.render_certificate)
+sign_certificate = app.lambda_function(name="sign_certificate")(tasks.sign_certificate)
+publish_certificate = app.lambda_function(name="publish_certificate")(tasks.publish_certificate)
+notify_exporter = app.lambda_function(name="notify_exporter")(tasks.notify_exporter)

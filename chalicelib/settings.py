@@ -1,0 +1,56 @@
+"""The stage's configuration, validated once per cold start.
+
+Every value comes from the function's environment (set per stage in `.chalice/config.json`).
+Resource names have no defaults: a stage that forgets one fails at start, naming it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable stage."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=True, extra="ignore")
+
+    STAGE: str = Field(min_length=1)
+    APP_VERSION: str = "0.1.0"
+    AWS_REGION: str = Field(default="ap-southeast-1", validation_alias="AWS_DEFAULT_REGION")
+
+    TABLE_NAME: str = Field(min_length=3)
+    DOCUMENTS_BUCKET: str = Field(min_length=3)
+    STATEMENTS_BUCKET: str = Field(min_length=3)
+    DOSSIER_STATE_MACHINE_ARN: str = Field(pattern=r"^arn:aws:states:")
+
+    JWT_ISSUER: str = Field(min_length=1)
+    JWT_AUDIENCE: str = Field(min_length=1)
+    JWKS_URL: str = Field(pattern=r"^(https://|file:)")
+
+    BANK_SECRET_PREFIX: str = Field(min_length=1)
+    SIGNING_SECRET_NAME: str = ""
+    SIGNING_KMS_KEY_ID: str = ""
+    TIMESTAMP_AUTHORITY_URL: str = ""
+    PUBLIC_BASE_URL: str = Field(pattern=r"^https?://")
+    MAIL_SENDER: str = Field(min_length=3)
+
+    PAYMENT_TIMEOUT_DAYS: int = Field(default=7, ge=1, le=60)
+    DEPARTMENT_CODES: str = ""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]
+    except ValidationError as error:
+        names = ", ".join(".".join(str(part) for part in e["loc"]) for e in error.errors())
+        raise SettingsError(f"invalid or missing settings: {names}") from error
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,99 @@
+"""The composition root: builds every adapter from the settings, once per container.
+
+Handlers ask the container for what they need; nothing else constructs clients. Tests
+replace the container (or one of its parts, such as the clock) through `use_container`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import Settings, settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.tokens import TokenVerifier
+    from chalicelib.adapters.workflow import StepFunctionsWorkflow
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Container:
+    def __init__(self, config: Settings, clock: Callable[[], datetime] = system_clock) -> None:
+        self.settings = config
+        self.clock = clock
+
+    @cached_property
+    def session(self) -> Any:
+        import boto3
+
+        return boto3.session.Session(region_name=self.settings.AWS_REGION)
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self.session.resource("dynamodb")
+
+    @cached_property
+    def table(self) -> Any:
+        return self.dynamodb.Table(self.settings.TABLE_NAME)
+
+    @cached_property
+    def s3(self) -> Any:
+        from botocore.config import Config
+
+        return self.session.client("s3", config=Config(signature_version="s3v4"))
+
+    @cached_property
+    def stepfunctions(self) -> Any:
+        return self.session.client("stepfunctions")
+
+    @cached_property
+    def secretsmanager(self) -> Any:
+        return self.session.client("secretsmanager")
+
+    @cached_property
+    def kms(self) -> Any:
+        return self.session.client("kms")
+
+    @cached_property
+    def ses(self) -> Any:
+        return self.session.client("ses")
+
+    @cached_property
+    def workflow(self) -> StepFunctionsWorkflow:
+        from chalicelib.adapters.workflow import StepFunctionsWorkflow
+
+        return StepFunctionsWorkflow(
+            self.stepfunctions,
+            self.settings.DOSSIER_STATE_MACHINE_ARN,
+            self.settings.PAYMENT_TIMEOUT_DAYS * 86400,
+        )
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        from chalicelib.adapters.tokens import TokenVerifier
+
+        return TokenVerifier(
+            self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
+        )
+
+
+_current: Container | None = None
+
+
+def container() -> Container:
+    global _current
+    if _current is None:
+        _current = Container(settings())
+    return _current
+
+
+def use_container(replacement: Container | None) -> None:
+    """Install a container (tests), or None to build a fresh one from the environment."""
+    global _current
+    _current = replacement
+    settings.cache_clear()

@@ -1,0 +1,37 @@
+"""Guards the in-process Lambda dispatch that the local stack relies on (moto internals)."""
+
+import json
+
+from tests.stack import Stack
+
+
+def _start(stack: Stack, name: str, payload: dict) -> str:
+    sfn = stack.client("stepfunctions")
+    return sfn.start_execution(
+        stateMachineArn=stack.state_machine_arn, name=name, input=json.dumps(payload)
+    )["executionArn"]
+
+
+def test_a_task_reaches_our_function_and_its_error_type_reaches_the_catch(stack: Stack) -> None:
+    execution = _start(
+        stack,
+        "dispatch-probe-1",
+        {"dossier_id": "no-such-dossier", "attempt": 1, "resume_at": "allocate"},
+    )
+
+    stack.wait_for_execution(execution)
+
+    events = stack.history(execution)
+    failures = [e["taskFailedEventDetails"] for e in events if e["type"] == "TaskFailed"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")
+    ]
+    assert failures[0]["error"] == "NotFoundError"
+    assert "no-such-dossier" in failures[0]["cause"]
+    assert entered[:3] == ["Route", "AllocateReference", "AllocateFailed"]
+
+
+def test_sqs_messages_reach_the_statement_function(stack: Stack) -> None:
+    names = stack.dispatcher.function_names()
+
+    assert {"hold_for_decision", "allocate_reference", "sign_certificate"} <= set(names)
