@@ -6,12 +6,14 @@ import os
 
 from chalice import Chalice
 
-from chalicelib.handlers import tasks
-from chalicelib.handlers.api import health
+from chalicelib.handlers import bank, tasks
+from chalicelib.handlers.api import health, payments
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
+app.register_blueprint(bank.blueprint)
+app.register_blueprint(payments.blueprint)
 
 
 def _deploy_setting(name: str) -> str:

@@ -33,8 +33,8 @@ ACCOUNT = FeeAccount(bin="970407", number="19030000000001", name="SO CONG THUONG
 
 
 class NoWorkflow:
-    def payment_received(self, dossier_id: str, task_token: str) -> None:
-        return None
+    def complete_step(self, task_token: str, output: dict[str, str]) -> bool:
+        return True
 
 
 def main() -> None:
@@ -103,6 +103,7 @@ def build() -> tuple[Payments, object]:
 def create_order(payments: Payments, n: int) -> str:
     order = payments.create_payment_order(
         dossier_id=f"D{n}",
+        trader_tax_code="0101234567",
         department="HN",
         account=ACCOUNT,
         fee_kind="issuance",

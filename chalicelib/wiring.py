@@ -16,6 +16,7 @@ from chalicelib.settings import Settings, settings
 if TYPE_CHECKING:
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.payments import Payments
 
 
 def system_clock() -> datetime:
@@ -72,6 +73,17 @@ class Container:
             self.settings.DOSSIER_STATE_MACHINE_ARN,
             self.settings.PAYMENT_TIMEOUT_DAYS * 86400,
         )
+
+    @cached_property
+    def payments(self) -> Payments:
+        from chalicelib.adapters.payment_store import PaymentStore
+        from chalicelib.adapters.secrets import SecretsManagerBankSecrets
+        from chalicelib.services.payments import Payments
+
+        secrets = SecretsManagerBankSecrets(
+            self.secretsmanager, self.settings.BANK_SECRET_PREFIX + "{bank}"
+        )
+        return Payments(store=PaymentStore(self.table), secrets=secrets, workflow=self.workflow)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:

@@ -39,7 +39,6 @@ ORDER_SK = "ORDER"
 POINTER_SK = "PAYMENT"
 ACCOUNT_SK = "ACCOUNT"
 BANKTXN_SK = "BANKTXN"
-UNROUTED_DEPARTMENT = "UNROUTED"
 _TRANSIENT_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -153,7 +152,7 @@ class PaymentStore:
         held: BankTransaction,
         resolved: BankTransaction,
         updated_order: PaymentOrder,
-        operator: str,
+        reason: str,
         now: datetime,
     ) -> None:
         """Apply a held event to an order, once, with an audit event on the dossier."""
@@ -161,7 +160,8 @@ class PaymentStore:
             "PK": f"DOSSIER#{updated_order.dossier_id}",
             "SK": f"EVENT#{now.isoformat()}#pay-{held.bank}-{held.txn_id}",
             "action": "payment_assigned",
-            "actor": operator,
+            "actor": resolved.assigned_by,
+            "reason": reason,
             "at": now.isoformat(),
             "bank": held.bank,
             "txn_id": held.txn_id,

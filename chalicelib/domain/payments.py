@@ -70,6 +70,7 @@ class PaymentOrder(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dossier_id: str = Field(min_length=1)
+    trader_tax_code: str = Field(min_length=1)
     department: str = Field(min_length=1)
     payment_reference: str = Field(min_length=1, max_length=25)
     fee_kind: FeeKind

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from aws_lambda_powertools import Logger
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
@@ -34,6 +33,7 @@ from chalicelib.domain.errors import (
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
+from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.payment_reference import candidates_in, new_payment_reference
 from chalicelib.domain.payments import (
     BankCredit,
@@ -48,19 +48,20 @@ from chalicelib.domain.payments import (
     credit,
     decide,
 )
-
-logger = Logger(service="payments")
+from chalicelib.telemetry import count_event, logger
 
 MAX_CALLBACK_BYTES = 16 * 1024
+# Suspense of a credit to an account no payment order has named yet.
+UNROUTED = "UNROUTED"
 ORDER_RETRIES = 3
 
 
 class WorkflowPort(Protocol):
-    def payment_received(self, dossier_id: str, task_token: str) -> None:
-        """Complete the dossier's await-payment step.
+    def complete_step(self, task_token: str, output: dict[str, Any]) -> bool:
+        """Complete a waiting step of the dossier's workflow (here: await payment).
 
-        May be called more than once for one dossier (a repeated callback, a token attached
-        just as the payment lands): a task already completed must count as success.
+        May be called more than once for one token (a repeated callback, a token attached
+        just as the payment lands): a step already completed must return False, not raise.
         """
 
 
@@ -88,7 +89,7 @@ class PaymentStorePort(Protocol):
         held: BankTransaction,
         resolved: BankTransaction,
         updated_order: PaymentOrder,
-        operator: str,
+        reason: str,
         now: datetime,
     ) -> None: ...
 
@@ -137,6 +138,7 @@ class Payments:
     def create_payment_order(
         self,
         dossier_id: str,
+        trader_tax_code: str,
         department: str,
         account: FeeAccount,
         fee_kind: fees.FeeKind | str,
@@ -160,6 +162,7 @@ class Payments:
         for _ in range(ORDER_RETRIES):
             order = PaymentOrder(
                 dossier_id=dossier_id,
+                trader_tax_code=trader_tax_code,
                 department=department,
                 payment_reference=self.new_reference(),
                 fee_kind=fees.FeeKind(fee_kind),
@@ -180,9 +183,12 @@ class Payments:
             return stored
         raise TransientError("No free payment reference could be drawn", dossier_id=dossier_id)
 
-    def payment_order_view(self, dossier_id: str) -> PaymentOrderView:
+    def payment_order_view(
+        self, dossier_id: str, viewer: Principal | None = None
+    ) -> PaymentOrderView:
+        """The order with its VietQR and transfer instructions, for whoever may see it."""
         order = self.store.order_for_dossier(dossier_id)
-        if order is None:
+        if order is None or (viewer is not None and not _may_see(viewer, order)):
             raise NotFoundError("This dossier has no payment order", dossier_id=dossier_id)
         payment = vietqr.dynamic_payment(
             order.account.bin, order.account.number, order.amount_vnd, order.payment_reference
@@ -210,8 +216,7 @@ class Payments:
                 self.store.save_order(updated)
             except ConflictError:
                 continue
-            if updated.status is PaymentStatus.PAID:
-                self.workflow.payment_received(dossier_id, task_token)
+            self._notify_if_paid(updated.status is PaymentStatus.PAID, updated)
             return updated
         raise TransientError("The payment order is busy", dossier_id=dossier_id)
 
@@ -250,11 +255,23 @@ class Payments:
         return self.store.suspense(department, limit, after)
 
     def assign_suspense(
-        self, bank: str, txn_id: str, dossier_id: str, operator: str, now: datetime
+        self,
+        bank: str,
+        txn_id: str,
+        dossier_id: str,
+        operator: str,
+        reason: str,
+        now: datetime,
+        department_scope: str | None = None,
     ) -> BankTransaction:
-        """Credit a held bank event to a dossier's order, as operations decided (audited)."""
+        """Credit a held bank event to a dossier's order, as operations decided (audited).
+
+        `department_scope` limits a department's operations staff to its own items.
+        """
         held = self.store.bank_transaction(bank, txn_id)
         if held is None or held.outcome is not Outcome.SUSPENSE or held.assigned_by:
+            raise NotFoundError("No unassigned suspense item with this id", txn_id=txn_id)
+        if department_scope not in (None, held.department, UNROUTED):
             raise NotFoundError("No unassigned suspense item with this id", txn_id=txn_id)
         if held.kind is not EventKind.CREDIT or held.currency != "VND":
             raise RuleViolationError(
@@ -263,10 +280,14 @@ class Payments:
         order = self.store.order_for_dossier(dossier_id)
         if order is None:
             raise NotFoundError("This dossier has no payment order", dossier_id=dossier_id)
+        if held.department not in (order.department, UNROUTED):
+            raise RuleViolationError(
+                "The money reached another department's account", txn_id=txn_id
+            )
 
         decision = credit(order, held.amount, held.booked_at)
         resolved = _resolved(held, decision, order, operator, now)
-        self.store.assign(held, resolved, decision.order or order, operator, now)
+        self.store.assign(held, resolved, decision.order or order, reason, now)
         logger.info(
             "suspense item assigned",
             txn_id=txn_id,
@@ -297,6 +318,8 @@ class Payments:
             outcome=stored.outcome.value,
             duplicate=recorded.duplicate,
         )
+        if not recorded.duplicate:
+            count_event("BankEvent", outcome=stored.outcome.value)
         self._notify_if_paid(stored.became_paid, decision.order or order)
         return stored, recorded.duplicate
 
@@ -313,11 +336,19 @@ class Payments:
 
     def _department_of(self, bank_bin: str, event: BankCredit) -> str:
         department = self.store.department_for_account(bank_bin, event.account)
-        return department or "UNROUTED"
+        return department or UNROUTED
 
     def _notify_if_paid(self, became_paid: bool, order: PaymentOrder | None) -> None:
         if became_paid and order is not None and order.task_token:
-            self.workflow.payment_received(order.dossier_id, order.task_token)
+            output = {"dossier_id": order.dossier_id, "payment_reference": order.payment_reference}
+            self.workflow.complete_step(order.task_token, output)
+
+
+def _may_see(viewer: Principal, order: PaymentOrder) -> bool:
+    # Others' dossiers answer as absent, so their existence is not revealed.
+    if viewer.role is Role.EXPORTER:
+        return viewer.tax_code == order.trader_tax_code
+    return viewer.department in (None, order.department)
 
 
 def _refuse_unreadable(raw_body: bytes, headers: Mapping[str, str]) -> None:

@@ -51,11 +51,18 @@ def create_table(dynamodb) -> None:
 
 
 class FakeWorkflow:
+    """Completes steps like Step Functions: a token completes once, later uses say False."""
+
     def __init__(self) -> None:
         self.completed: list[tuple[str, str]] = []
+        self.repeated: list[str] = []
 
-    def payment_received(self, dossier_id: str, task_token: str) -> None:
-        self.completed.append((dossier_id, task_token))
+    def complete_step(self, task_token: str, output: dict) -> bool:
+        if task_token in {token for _, token in self.completed}:
+            self.repeated.append(task_token)
+            return False
+        self.completed.append((output["dossier_id"], task_token))
+        return True
 
 
 @pytest.fixture
@@ -124,6 +131,7 @@ def payments(store, bank_secrets, workflow) -> Payments:
 def order(payments):
     return payments.create_payment_order(
         dossier_id="DOSSIER-1",
+        trader_tax_code="0101234567",
         department="HN",
         account=ACCOUNT,
         fee_kind=FeeKind.ISSUANCE,

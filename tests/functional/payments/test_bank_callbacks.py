@@ -233,7 +233,9 @@ def test_operations_assign_a_suspense_item_to_a_dossier_with_an_audit_event(
 ):
     deliver(payments, callback_body(note="nop phi"))
 
-    assigned = payments.assign_suspense("techcombank", "FT001", order.dossier_id, "ops-1", NOW)
+    assigned = payments.assign_suspense(
+        "techcombank", "FT001", order.dossier_id, "ops-1", "payer's letter", NOW
+    )
 
     audit = table.query(
         KeyConditionExpression="PK = :pk AND begins_with(SK, :event)",
@@ -242,16 +244,20 @@ def test_operations_assign_a_suspense_item_to_a_dossier_with_an_audit_event(
     assert assigned.outcome is Outcome.PAID
     assert store.order(order.payment_reference).status is PaymentStatus.PAID
     assert store.suspense("HN") == ([], None)
-    assert [(item["action"], item["actor"]) for item in audit] == [("payment_assigned", "ops-1")]
+    assert [(item["action"], item["actor"], item["reason"]) for item in audit] == [
+        ("payment_assigned", "ops-1", "payer's letter")
+    ]
     with pytest.raises(NotFoundError):
-        payments.assign_suspense("techcombank", "FT001", order.dossier_id, "ops-2", NOW)
+        payments.assign_suspense("techcombank", "FT001", order.dossier_id, "ops-2", "again", NOW)
 
 
 def test_a_foreign_currency_credit_cannot_be_assigned(payments, order):
     deliver(payments, callback_body(note=order.payment_reference, currency="USD"))
 
     with pytest.raises(RuleViolationError):
-        payments.assign_suspense("techcombank", "FT001", order.dossier_id, "ops-1", NOW)
+        payments.assign_suspense(
+            "techcombank", "FT001", order.dossier_id, "ops-1", "payer's letter", NOW
+        )
 
 
 def test_a_callback_costs_at_most_three_dynamodb_calls(payments, order, table):
@@ -280,6 +286,7 @@ def test_a_department_not_yet_collecting_fees_gets_no_payment_order(payments):
 
     order = payments.create_payment_order(
         dossier_id="DOSSIER-9",
+        trader_tax_code="0101234567",
         department="HN",
         account=ACCOUNT,
         fee_kind="issuance",

@@ -20,6 +20,7 @@ from .conftest import NOW, callback_body, signed
 def test_a_payment_order_is_stored_once_per_dossier(payments, order, store):
     again = payments.create_payment_order(
         dossier_id=order.dossier_id,
+        trader_tax_code="0101234567",
         department="HN",
         account=order.account,
         fee_kind=order.fee_kind,
@@ -43,6 +44,7 @@ def test_a_taken_payment_reference_is_never_reused(payments, order, store):
 
     second = drawing_a_taken_reference_first.create_payment_order(
         dossier_id="DOSSIER-2",
+        trader_tax_code="0101234567",
         department="HN",
         account=order.account,
         fee_kind=order.fee_kind,

@@ -19,6 +19,7 @@ BOOKED = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
 def an_order(**changes) -> PaymentOrder:
     order = PaymentOrder(
         dossier_id="D1",
+        trader_tax_code="0101234567",
         department="HN",
         payment_reference="CO12345678X",
         fee_kind="issuance",
