@@ -1,3 +1,4 @@
+import contextlib
 import functools
 import json
 import os
@@ -72,8 +73,8 @@ def aws() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def atomic_writes(monkeypatch) -> None:
+@contextlib.contextmanager
+def atomic_moto_writes() -> Iterator[None]:
     """Make moto's DynamoDB check conditions and write atomically, as DynamoDB does.
 
     moto evaluates a condition and then writes without a lock, and rolls a cancelled
@@ -81,9 +82,10 @@ def atomic_writes(monkeypatch) -> None:
     the same condition or undo each other's writes. Tests that race threads need this.
     """
     lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-        monkeypatch.setattr(DynamoDBBackend, name, _holding(lock, original))
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+            patch.setattr(DynamoDBBackend, name, _holding(lock, getattr(DynamoDBBackend, name)))
+        yield
 
 
 def _holding(lock, method):
@@ -93,6 +95,12 @@ def _holding(lock, method):
             return method(*args, **kwargs)
 
     return locked
+
+
+@pytest.fixture
+def atomic_writes() -> Iterator[None]:
+    with atomic_moto_writes():
+        yield
 
 
 @pytest.fixture
