@@ -7,11 +7,12 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import bank, tasks
-from chalicelib.handlers.api import health, payments
+from chalicelib.handlers.api import departments, health, payments
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
+app.register_blueprint(departments.blueprint)
 app.register_blueprint(bank.blueprint)
 app.register_blueprint(payments.blueprint)
 

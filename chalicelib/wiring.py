@@ -15,6 +15,7 @@ from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.tokens import TokenVerifier
+    from chalicelib.services.departments import DepartmentService
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
     from chalicelib.services.payments import Payments
 
@@ -92,6 +93,14 @@ class Container:
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
         )
+
+    @cached_property
+    def departments(self) -> DepartmentService:
+        from chalicelib.adapters.department_store import DepartmentStore
+        from chalicelib.services.departments import DepartmentService
+
+        served = frozenset(code for code in self.settings.DEPARTMENT_CODES.split(",") if code)
+        return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
 
 
 _current: Container | None = None

@@ -1,0 +1,129 @@
+"""A moto table, bucket and fakes of the dossier service's ports, for functional tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from chalicelib.adapters.attachment_bucket import AttachmentBucket
+from chalicelib.adapters.dossier_store import DossierStore
+from chalicelib.adapters.idempotency_store import IdempotencyStore
+from chalicelib.domain.forms import catalogue
+from chalicelib.services.dossiers import DossierService
+from chalicelib.services.traders import TraderService
+
+TABLE = "coissuer-test"
+BUCKET = "coissuer-documents-test"
+SAMPLE_DAY = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 10:00 in Viet Nam, 3 December 2026
+
+
+def create_table(resource: Any) -> Any:
+    def gsi(n: int) -> dict[str, Any]:
+        return {
+            "IndexName": f"GSI{n}",
+            "KeySchema": [
+                {"AttributeName": f"GSI{n}PK", "KeyType": "HASH"},
+                {"AttributeName": f"GSI{n}SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+
+    names = ["PK", "SK"] + [f"GSI{n}{k}" for n in (1, 2, 3) for k in ("PK", "SK")]
+    return resource.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in names],
+        GlobalSecondaryIndexes=[gsi(1), gsi(2), gsi(3)],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+class DynamoDBCallCounter:
+    """Counts DynamoDB API calls by operation through botocore's event hooks."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: Counter[str] = Counter()
+        client.meta.events.register("before-call.dynamodb", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+@dataclass
+class FakeDepartments:
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        return self.records.get(code)
+
+
+@dataclass
+class FakeWorkflow:
+    started: list[tuple[str, int]] = field(default_factory=list)
+
+    def start(self, dossier_id: str, attempt: int) -> None:
+        self.started.append((dossier_id, attempt))
+
+
+@dataclass
+class Clock:
+    now: datetime = SAMPLE_DAY
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class DossierStack:
+    table: Any
+    s3: Any
+    store: DossierStore
+    idempotency: IdempotencyStore
+    bucket: AttachmentBucket
+    departments: FakeDepartments
+    workflow: FakeWorkflow
+    clock: Clock
+    traders: TraderService
+    dossiers: DossierService
+    counter: DynamoDBCallCounter
+
+
+def build_stack() -> DossierStack:
+    """Call inside `moto.mock_aws()`."""
+    table = create_table(boto3.resource("dynamodb", region_name="us-east-1"))
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    store = DossierStore(table)
+    bucket = AttachmentBucket(s3, BUCKET)
+    departments, workflow, clock = FakeDepartments(), FakeWorkflow(), Clock()
+    ids = (f"dossier{n:04d}" for n in itertools.count(1))
+    return DossierStack(
+        table=table,
+        s3=s3,
+        store=store,
+        idempotency=IdempotencyStore(table),
+        bucket=bucket,
+        departments=departments,
+        workflow=workflow,
+        clock=clock,
+        traders=TraderService(store, clock),
+        dossiers=DossierService(
+            store, bucket, departments, workflow, catalogue(), clock, lambda: next(ids)
+        ),
+        counter=DynamoDBCallCounter(table.meta.client),
+    )

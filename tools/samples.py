@@ -1,0 +1,98 @@
+"""The sample applications in `shared/samples/dossiers/` mapped onto the API's request models.
+
+The samples describe content in plain words; this mapping decides where each part goes: the
+exporter becomes a trader registration, the rest a draft dossier, and the listed documents
+attachment kinds. The issuing department is named, not coded, in a sample: the caller
+resolves `department_name(sample)` to a department code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.dossiers import DraftRequest
+from chalicelib.domain.traders import TraderRegistration
+
+SAMPLES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "dossiers"
+SAMPLE_FILES = (
+    "form-b-cashew-ae.json",
+    "form-d-coffee-th.json",
+    "form-e-footwear-cn.json",
+    "form-vj-shrimp-jp.json",
+)
+ATTACHMENT_KINDS = {"bill_of_lading": "transport_document", "airway_bill": "transport_document"}
+REMARK_FLAGS = ("exhibition", "back_to_back")
+
+
+def samples_dir() -> Path:
+    """`shared/` sits beside the repository's checkout in development and in CI."""
+    for candidate in (SAMPLES_DIR, Path("/work/shared/samples/dossiers")):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the sample dossiers folder (shared/samples/dossiers) is missing")
+
+
+def load_sample(name: str) -> dict[str, Any]:
+    return json.loads((samples_dir() / name).read_text("utf-8"))
+
+
+def department_name(sample: dict[str, Any]) -> str:
+    return sample["issuing_department"]
+
+
+def registration(sample: dict[str, Any], test_trader: bool = False) -> TraderRegistration:
+    exporter = sample["exporter"]
+    full_name, _, title = exporter["signatory"].partition(", ")
+    person = {"full_name": full_name, "title": title or "Director"}
+    return TraderRegistration.model_validate(
+        {
+            "tax_code": exporter["tax_code"],
+            "name_vi": exporter["name_vi"],
+            "name_en": exporter["name"],
+            "address": exporter["address"],
+            "legal_representative": person,
+            "signatories": [person],
+            "test_trader": test_trader,
+        }
+    )
+
+
+def draft_body(sample: dict[str, Any], department_code: str) -> dict[str, Any]:
+    """The JSON body of `POST /dossiers` for this sample."""
+    body: dict[str, Any] = {
+        "form": sample["form"],
+        "department_code": department_code,
+        "consignee": sample["consignee"],
+        "transport": sample["transport"],
+        "invoice": sample["invoice"],
+        "lines": [_line(item) for item in sample["goods"]],
+        "remarks": [flag for flag in REMARK_FLAGS if sample.get("remarks", {}).get(flag)],
+    }
+    if "third_country_invoicing" in sample:
+        body["third_country_invoicing"] = sample["third_country_invoicing"]
+    return body
+
+
+def draft_request(sample: dict[str, Any], department_code: str) -> DraftRequest:
+    return DraftRequest.model_validate(draft_body(sample, department_code))
+
+
+def attachment_kinds(sample: dict[str, Any]) -> list[str]:
+    return [ATTACHMENT_KINDS.get(kind, kind) for kind in sample["attachments"]]
+
+
+def _line(item: dict[str, Any]) -> dict[str, Any]:
+    line = {
+        "hs_code": item["hs_code"],
+        "description": item["description"],
+        "packages": item["packages"],
+        "marks_and_numbers": item.get("marks_and_numbers", ""),
+        "quantity": {"value": str(item["quantity"]["value"]), "unit": item["quantity"]["unit"]},
+        "gross_weight_kg": str(item["gross_weight_kg"]),
+        "fob_value": item["fob_value"],
+    }
+    if "origin_criterion" in item:
+        line["origin_criterion"] = item["origin_criterion"]
+    return line
