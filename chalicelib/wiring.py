@@ -15,8 +15,8 @@ from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.tokens import TokenVerifier
-    from chalicelib.services.departments import DepartmentService
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.departments import DepartmentService
     from chalicelib.services.payments import Payments
 
 

@@ -271,7 +271,7 @@ def _pointer_item(order: PaymentOrder) -> dict[str, Any]:
 
 def _account_item(order: PaymentOrder) -> dict[str, Any]:
     return {
-        "PK": f"FEEACCOUNT#{order.account.bin}#{order.account.number}",
+        "PK": f"FEEACCOUNT#{order.account.bank_bin}#{order.account.account_number}",
         "SK": ACCOUNT_SK,
         "department": order.department,
     }

@@ -76,8 +76,3 @@ def fee_for(kind: FeeKind | str, on_date: date, schedule: FeeSchedule | None = N
 def submission_day(submitted_at: datetime) -> date:
     """The Vietnam calendar day of a submission: the day a rate change is judged by."""
     return submitted_at.astimezone(VIETNAM).date()
-
-
-def payment_required(fee_collection_live_from: date | None, submitted_on: date) -> bool:
-    """Before a department's fee-collection go-live day its dossiers skip the payment step."""
-    return fee_collection_live_from is not None and submitted_on >= fee_collection_live_from

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from chalicelib.domain.departments import FeeAccount
 from chalicelib.domain.fees import FeeKind
 
 CURRENCY_VND = "VND"
@@ -54,16 +55,6 @@ class SuspenseReason(StrEnum):
     WRONG_ACCOUNT = "wrong_account"
     WRONG_CURRENCY = "wrong_currency"
     UNKNOWN_ORIGINAL = "unknown_original"
-
-
-class FeeAccount(BaseModel):
-    """A department's fee account: where exporters pay."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    bin: str = Field(pattern=r"^\d{6}$")
-    number: str = Field(pattern=r"^[0-9A-Za-z]{1,19}$")
-    name: str = Field(min_length=1, max_length=100)
 
 
 class PaymentOrder(BaseModel):
@@ -138,7 +129,7 @@ def decide(
         return PaymentDecision(Outcome.SUSPENSE, suspense_reason=SuspenseReason.UNKNOWN_REFERENCE)
     if event.currency != CURRENCY_VND:
         return PaymentDecision(Outcome.SUSPENSE, suspense_reason=SuspenseReason.WRONG_CURRENCY)
-    if (bank_bin, event.account) != (order.account.bin, order.account.number):
+    if (bank_bin, event.account) != (order.account.bank_bin, order.account.account_number):
         return PaymentDecision(Outcome.SUSPENSE, suspense_reason=SuspenseReason.WRONG_ACCOUNT)
     return credit(order, event.amount, event.booked_at)
 

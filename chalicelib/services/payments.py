@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib.domain import bank_signature, fees, vietqr
 from chalicelib.domain.bank_signature import BankSecrets
 from chalicelib.domain.banks import bank_directory
+from chalicelib.domain.departments import Department
 from chalicelib.domain.errors import (
     ConflictError,
     FieldProblem,
@@ -39,7 +40,6 @@ from chalicelib.domain.payments import (
     BankCredit,
     BankTransaction,
     EventKind,
-    FeeAccount,
     Outcome,
     PaymentDecision,
     PaymentOrder,
@@ -139,11 +139,9 @@ class Payments:
         self,
         dossier_id: str,
         trader_tax_code: str,
-        department: str,
-        account: FeeAccount,
+        department: Department,
         fee_kind: fees.FeeKind | str,
         submitted_at: datetime,
-        fee_collection_live_from: date | None,
         schedule: fees.FeeSchedule | None = None,
     ) -> PaymentOrder | None:
         """The dossier's payment order, fixing the fee in force on the submission day.
@@ -152,8 +150,12 @@ class Payments:
         A resubmission returns the order made at the first submission: no second charge.
         """
         submitted_on = fees.submission_day(submitted_at)
-        if not fees.payment_required(fee_collection_live_from, submitted_on):
+        if not department.collects_fees_on(submitted_on):
             return None
+        if department.fee_account is None:
+            raise RuleViolationError(
+                "The department collects fees but has no fee account", department=department.code
+            )
         existing = self.store.order_for_dossier(dossier_id)
         if existing is not None:
             return existing
@@ -163,11 +165,11 @@ class Payments:
             order = PaymentOrder(
                 dossier_id=dossier_id,
                 trader_tax_code=trader_tax_code,
-                department=department,
+                department=department.code,
                 payment_reference=self.new_reference(),
                 fee_kind=fees.FeeKind(fee_kind),
                 amount_vnd=amount,
-                account=account,
+                account=department.fee_account,
                 created_at=submitted_at,
             )
             try:
@@ -178,7 +180,7 @@ class Payments:
                 "payment order created",
                 dossier_id=dossier_id,
                 payment_ref=stored.payment_reference,
-                department=department,
+                department=department.code,
             )
             return stored
         raise TransientError("No free payment reference could be drawn", dossier_id=dossier_id)
@@ -191,13 +193,16 @@ class Payments:
         if order is None or (viewer is not None and not _may_see(viewer, order)):
             raise NotFoundError("This dossier has no payment order", dossier_id=dossier_id)
         payment = vietqr.dynamic_payment(
-            order.account.bin, order.account.number, order.amount_vnd, order.payment_reference
+            order.account.bank_bin,
+            order.account.account_number,
+            order.amount_vnd,
+            order.payment_reference,
         )
         payload = vietqr.encode(payment)
         instructions = vietqr.transfer_instructions(
-            order.account.bin,
-            order.account.number,
-            order.account.name,
+            order.account.bank_bin,
+            order.account.account_number,
+            order.account.account_name,
             order.remainder_vnd or order.amount_vnd,
             order.payment_reference,
         )
@@ -331,7 +336,7 @@ class Payments:
             if original is not None and original.credited and original.payment_reference:
                 return self.store.order(original.payment_reference), True
         orders = self.store.find_orders(candidates_in(event.note))
-        same_account = [order for order in orders if order.account.number == event.account]
+        same_account = [order for order in orders if order.account.account_number == event.account]
         return next(iter(same_account or orders), None), False
 
     def _department_of(self, bank_bin: str, event: BankCredit) -> str:

@@ -139,8 +139,11 @@ def test_unknown_gate_and_bad_details_answer_with_field_pointers(ops):
     bad_phone = ops(
         "put",
         "/operations/departments/HAI-PHONG",
-        {"contacts": [{"name": "A", "role": "review_specialist", "phone": "123",
-                       "email": "a@example.vn"}]},
+        {
+            "contacts": [
+                {"name": "A", "role": "review_specialist", "phone": "123", "email": "a@example.vn"}
+            ]
+        },
     )
 
     assert unknown_gate.status_code == 422

@@ -126,9 +126,7 @@ def department(call: Call, code: str) -> Department:
     tags=_TAGS,
 )
 def record_evidence(call: Call, code: str, gate: str) -> Department:
-    return container().departments.record_evidence(
-        code, _gate(gate), call.body, call.caller.actor
-    )
+    return container().departments.record_evidence(code, _gate(gate), call.body, call.caller.actor)
 
 
 @endpoint(

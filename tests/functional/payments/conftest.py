@@ -4,7 +4,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import boto3
 import pytest
@@ -14,14 +14,16 @@ from moto.dynamodb.models import DynamoDBBackend
 from chalicelib.adapters.payment_store import PaymentStore
 from chalicelib.adapters.secrets import SecretsManagerBankSecrets
 from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from chalicelib.domain.departments import Department, DepartmentKind, FeeAccount
 from chalicelib.domain.fees import FeeKind
-from chalicelib.domain.payments import FeeAccount
 from chalicelib.services.payments import Payments
 
 TABLE = "coissuer-test"
 SUBMITTED = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
-ACCOUNT = FeeAccount(bin="970407", number="19030000000001", name="SO CONG THUONG HA NOI")
+ACCOUNT = FeeAccount(
+    bank_bin="970407", account_number="19030000000001", account_name="SO CONG THUONG HA NOI"
+)
 CURRENT_SECRET = "tcb-current-secret"
 PREVIOUS_SECRET = "tcb-previous-secret"
 
@@ -48,6 +50,18 @@ def create_table(dynamodb) -> None:
             }
             for name in index_names
         ],
+    )
+
+
+def a_department(code: str, account: FeeAccount, fee_collection_from: date) -> Department:
+    return Department(
+        code=code,
+        kind=DepartmentKind.PROVINCE,
+        name_vi=f"Sở Công Thương {code}",
+        name_en=f"{code} Department of Industry and Trade",
+        issuer_code="HN",
+        fee_account=account,
+        fee_collection_from=fee_collection_from,
     )
 
 
@@ -140,11 +154,9 @@ def order(payments):
     return payments.create_payment_order(
         dossier_id="DOSSIER-1",
         trader_tax_code="0101234567",
-        department="HN",
-        account=ACCOUNT,
+        department=a_department("HN", ACCOUNT, datetime(2026, 1, 1).date()),
         fee_kind=FeeKind.ISSUANCE,
         submitted_at=SUBMITTED,
-        fee_collection_live_from=datetime(2026, 1, 1).date(),
     )
 
 
@@ -152,7 +164,7 @@ def callback_body(txn_id: str = "FT001", amount: int = 60_000, note: str = "", *
     fields = {
         "txn_id": txn_id,
         "kind": "credit",
-        "account": ACCOUNT.number,
+        "account": ACCOUNT.account_number,
         "amount": amount,
         "currency": "VND",
         "note": note,

@@ -13,7 +13,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.payments import Outcome, PaymentFlag, PaymentStatus, SuspenseReason
 
-from .conftest import NOW, PREVIOUS_SECRET, callback_body, signed
+from .conftest import ACCOUNT, NOW, PREVIOUS_SECRET, SUBMITTED, a_department, callback_body, signed
 
 
 def deliver(payments, body, headers=None, at=NOW, bank="techcombank"):
@@ -282,16 +282,12 @@ def test_a_callback_costs_at_most_three_dynamodb_calls(payments, order, table):
 
 
 def test_a_department_not_yet_collecting_fees_gets_no_payment_order(payments):
-    from .conftest import ACCOUNT, SUBMITTED
-
     order = payments.create_payment_order(
         dossier_id="DOSSIER-9",
         trader_tax_code="0101234567",
-        department="HN",
-        account=ACCOUNT,
+        department=a_department("HN", ACCOUNT, (SUBMITTED + timedelta(days=1)).date()),
         fee_kind="issuance",
         submitted_at=SUBMITTED,
-        fee_collection_live_from=(SUBMITTED + timedelta(days=1)).date(),
     )
 
     assert order is None
@@ -303,3 +299,12 @@ def test_signature_header_is_checked_before_the_body_is_read(payments):
 
     with pytest.raises(UnauthorizedError):
         deliver(payments, body, headers)
+
+
+def test_a_department_collecting_fees_without_a_fee_account_is_refused(payments):
+    department = a_department("HN", ACCOUNT, SUBMITTED.date()).model_copy(
+        update={"fee_account": None}
+    )
+
+    with pytest.raises(RuleViolationError):
+        payments.create_payment_order("DOSSIER-8", "0101234567", department, "issuance", SUBMITTED)

@@ -9,18 +9,21 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from chalicelib.domain.payments import FeeAccount, PaymentStatus
+from chalicelib.domain.departments import FeeAccount
+from chalicelib.domain.payments import PaymentStatus
 from chalicelib.domain.vietqr import decode
 from chalicelib.wiring import container
 from tests.stack import json_body, running_stack
 
-from .conftest import atomic_moto_writes
+from .conftest import a_department, atomic_moto_writes
 
 SECRET_NAME = "coissuer/local/bank/techcombank"
 CURRENT, PREVIOUS = "route-current-secret", "route-previous-secret"
 DEPARTMENT = "DAKLAK"
 TRADER = "6002837411"
-ACCOUNT = FeeAccount(bin="970407", number="19030000000001", name="SO CONG THUONG DAK LAK")
+ACCOUNT = FeeAccount(
+    bank_bin="970407", account_number="19030000000001", account_name="SO CONG THUONG DAK LAK"
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +42,9 @@ def order(api):
     return container().payments.create_payment_order(
         dossier_id=f"DOSSIER-{uuid.uuid4().hex[:8]}",
         trader_tax_code=TRADER,
-        department=DEPARTMENT,
-        account=ACCOUNT,
+        department=a_department(DEPARTMENT, ACCOUNT, api.clock.now.date()),
         fee_kind="issuance",
         submitted_at=api.clock.now,
-        fee_collection_live_from=api.clock.now.date(),
     )
 
 
@@ -51,7 +52,7 @@ def body_for(note: str, amount: int = 60_000, txn_id: str | None = None, **extra
     fields = {
         "txn_id": txn_id or f"FT{uuid.uuid4().hex[:12]}",
         "kind": "credit",
-        "account": ACCOUNT.number,
+        "account": ACCOUNT.account_number,
         "amount": amount,
         "currency": "VND",
         "note": note,
@@ -93,7 +94,7 @@ def test_exporter_sees_the_qr_and_transfer_instructions_of_their_dossier(api, or
     qr = decode(body["qr_payload"])
     assert (qr.bank_bin, qr.account_number, qr.amount_vnd, qr.purpose) == (
         "970407",
-        ACCOUNT.number,
+        ACCOUNT.account_number,
         60_000,
         order.payment_reference,
     )
@@ -102,8 +103,8 @@ def test_exporter_sees_the_qr_and_transfer_instructions_of_their_dossier(api, or
         "bank_name": "Ngân hàng TMCP Kỹ thương Việt Nam",
         "bank_short_name": "Techcombank",
         "bank_bin": "970407",
-        "account_number": ACCOUNT.number,
-        "account_name": ACCOUNT.name,
+        "account_number": ACCOUNT.account_number,
+        "account_name": ACCOUNT.account_name,
         "amount_vnd": 60_000,
         "transfer_note": order.payment_reference,
     }

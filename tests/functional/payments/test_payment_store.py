@@ -14,23 +14,23 @@ from chalicelib.domain.payments import (
     decide,
 )
 
-from .conftest import NOW, callback_body, signed
+from .conftest import NOW, a_department, callback_body, signed
 
 
 def test_a_payment_order_is_stored_once_per_dossier(payments, order, store):
     again = payments.create_payment_order(
         dossier_id=order.dossier_id,
         trader_tax_code="0101234567",
-        department="HN",
-        account=order.account,
+        department=a_department("HN", order.account, NOW.date()),
         fee_kind=order.fee_kind,
         submitted_at=NOW,
-        fee_collection_live_from=NOW.date(),
     )
 
     assert again == order
     assert store.order(order.payment_reference) == order
-    assert store.department_for_account(order.account.bin, order.account.number) == "HN"
+    assert (
+        store.department_for_account(order.account.bank_bin, order.account.account_number) == "HN"
+    )
 
 
 def test_the_fee_is_fixed_at_submission(order):
@@ -45,11 +45,9 @@ def test_a_taken_payment_reference_is_never_reused(payments, order, store):
     second = drawing_a_taken_reference_first.create_payment_order(
         dossier_id="DOSSIER-2",
         trader_tax_code="0101234567",
-        department="HN",
-        account=order.account,
+        department=a_department("HN", order.account, NOW.date()),
         fee_kind=order.fee_kind,
         submitted_at=NOW,
-        fee_collection_live_from=NOW.date(),
     )
 
     assert second.payment_reference == fresh
@@ -103,7 +101,7 @@ def test_a_decision_on_a_stale_order_is_refused_and_records_nothing(payments, or
     event = BankCredit(
         bank="techcombank",
         txn_id="FT-late",
-        account=order.account.number,
+        account=order.account.account_number,
         amount=60_000,
         currency="VND",
         note=order.payment_reference,

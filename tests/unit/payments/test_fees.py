@@ -8,7 +8,6 @@ from chalicelib.domain.fees import (
     FeeSchedule,
     default_fee_schedule,
     fee_for,
-    payment_required,
     submission_day,
 )
 
@@ -60,11 +59,3 @@ def test_the_submission_day_is_the_vietnam_calendar_day():
     just_after_midnight_in_hanoi = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
 
     assert submission_day(just_after_midnight_in_hanoi) == date(2027, 1, 1)
-
-
-def test_dossiers_before_fee_collection_go_live_skip_payment():
-    go_live = date(2027, 1, 1)
-
-    assert not payment_required(go_live, date(2026, 12, 31))
-    assert payment_required(go_live, date(2027, 1, 1))
-    assert not payment_required(None, date(2027, 1, 1))

@@ -1,9 +1,9 @@
 from datetime import UTC, datetime
 
+from chalicelib.domain.departments import FeeAccount
 from chalicelib.domain.payments import (
     BankCredit,
     EventKind,
-    FeeAccount,
     Outcome,
     PaymentFlag,
     PaymentOrder,
@@ -24,7 +24,9 @@ def an_order(**changes) -> PaymentOrder:
         payment_reference="CO12345678X",
         fee_kind="issuance",
         amount_vnd=60_000,
-        account=FeeAccount(bin=TECHCOMBANK, number="19030000000001", name="SO CONG THUONG"),
+        account=FeeAccount(
+            bank_bin=TECHCOMBANK, account_number="19030000000001", account_name="SO CONG THUONG"
+        ),
         created_at=BOOKED,
     )
     return order.model_copy(update=changes)
