@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain.departments import FeeAccount
 from chalicelib.domain.fees import FeeKind
@@ -96,6 +96,12 @@ class BankCredit(BaseModel):
     booked_at: AwareDatetime
     kind: EventKind = EventKind.CREDIT
     original_txn_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]{1,64}$")
+
+    @model_validator(mode="after")
+    def _reversal_names_its_original(self) -> BankCredit:
+        if self.kind is EventKind.REVERSAL and not self.original_txn_id:
+            raise ValueError("a reversal names the transaction it reverses (original_txn_id)")
+        return self
 
 
 @dataclass(frozen=True)

@@ -308,7 +308,7 @@ class Payments:
         order, original_credited = self._order_for(event)
         bank_bin = bank_directory().by_code(event.bank).bin
         decision = decide(order, event, bank_bin, original_credited)
-        department = order.department if order else self._department_of(bank_bin, event)
+        department = self._department_of(bank_bin, event, order)
         transaction = _transaction(event, raw, received_via, now, decision, order, department)
 
         recorded = self.store.record(transaction, decision.order)
@@ -329,19 +329,28 @@ class Payments:
         return stored, recorded.duplicate
 
     def _order_for(self, event: BankCredit) -> tuple[PaymentOrder | None, bool]:
+        """The order the event concerns, and whether it undoes a credit to that order."""
         if event.kind is EventKind.FAILED:
             return None, False
-        if event.kind is EventKind.REVERSAL and event.original_txn_id:
-            original = self.store.bank_transaction(event.bank, event.original_txn_id)
-            if original is not None and original.credited and original.payment_reference:
-                return self.store.order(original.payment_reference), True
+        if event.kind is EventKind.REVERSAL:
+            # Only the transaction it undoes ties a reversal to an order; its note does not.
+            original = self.store.bank_transaction(event.bank, str(event.original_txn_id))
+            if original is None or not original.credited or not original.payment_reference:
+                return None, False
+            return self.store.order(original.payment_reference), True
         orders = self.store.find_orders(candidates_in(event.note))
         same_account = [order for order in orders if order.account.account_number == event.account]
         return next(iter(same_account or orders), None), False
 
-    def _department_of(self, bank_bin: str, event: BankCredit) -> str:
-        department = self.store.department_for_account(bank_bin, event.account)
-        return department or UNROUTED
+    def _department_of(self, bank_bin: str, event: BankCredit, order: PaymentOrder | None) -> str:
+        """The department whose account received the money: its operations handle it."""
+        if order is not None and (order.account.bank_bin, order.account.account_number) == (
+            bank_bin,
+            event.account,
+        ):
+            return order.department
+        owner = self.store.department_for_account(bank_bin, event.account)
+        return owner or (order.department if order else UNROUTED)
 
     def _notify_if_paid(self, became_paid: bool, order: PaymentOrder | None) -> None:
         if became_paid and order is not None and order.task_token:

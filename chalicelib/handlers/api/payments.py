@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from chalice import Blueprint
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chalicelib.domain.errors import FieldProblem, ForbiddenError, ValidationFailedError
 from chalicelib.domain.identity import Access, Role
@@ -40,6 +40,8 @@ class SuspenseQuery(BaseModel):
 
 
 class SuspenseItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
     bank: str
     txn_id: str
     kind: str
@@ -165,17 +167,5 @@ def _department(call: Call, asked: str | None) -> str:
 
 
 def _item(transaction: BankTransaction) -> SuspenseItem:
-    return SuspenseItem(
-        bank=transaction.bank,
-        txn_id=transaction.txn_id,
-        kind=transaction.kind.value,
-        account=transaction.account,
-        amount=transaction.amount,
-        currency=transaction.currency,
-        note=transaction.note,
-        booked_at=transaction.booked_at,
-        received_at=transaction.received_at,
-        reason=transaction.suspense_reason.value if transaction.suspense_reason else None,
-        payment_reference=transaction.payment_reference,
-        dossier_id=transaction.dossier_id,
-    )
+    reason = transaction.suspense_reason.value if transaction.suspense_reason else None
+    return SuspenseItem.model_validate(transaction.model_dump() | {"reason": reason})

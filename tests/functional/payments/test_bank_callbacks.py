@@ -308,3 +308,39 @@ def test_a_department_collecting_fees_without_a_fee_account_is_refused(payments)
 
     with pytest.raises(RuleViolationError):
         payments.create_payment_order("DOSSIER-8", "0101234567", department, "issuance", SUBMITTED)
+
+
+def test_a_reversal_must_name_the_credit_it_reverses(payments):
+    with pytest.raises(ValidationFailedError):
+        deliver(payments, callback_body(txn_id="RV1", kind="reversal"))
+
+
+def test_a_reversal_of_a_credit_never_seen_is_held_in_suspense(payments, order, store):
+    result = deliver(
+        payments,
+        callback_body(
+            txn_id="RV1", kind="reversal", original_txn_id="NEVER", note=order.payment_reference
+        ),
+    )
+
+    held, _ = store.suspense("HN")
+    assert result.body["outcome"] == "suspense"
+    assert [item.suspense_reason for item in held] == [SuspenseReason.UNKNOWN_ORIGINAL]
+    assert store.order(order.payment_reference).version == 0
+
+
+def test_money_sent_to_another_account_is_held_for_the_department_owning_that_account(
+    payments, order, store
+):
+    other = a_department(
+        "HCM", ACCOUNT.model_copy(update={"account_number": "7777777777"}), SUBMITTED.date()
+    )
+    payments.create_payment_order("DOSSIER-HCM", "0301234567", other, "issuance", SUBMITTED)
+
+    deliver(payments, callback_body(note=order.payment_reference, account="7777777777"))
+
+    held, _ = store.suspense("HCM")
+    assert [(item.suspense_reason, item.dossier_id) for item in held] == [
+        (SuspenseReason.WRONG_ACCOUNT, order.dossier_id)
+    ]
+    assert store.suspense("HN") == ([], None)
