@@ -28,7 +28,12 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.errors import ConflictError, NotFoundError, TransientError
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolationError,
+    TransientError,
+)
 from chalicelib.domain.fees import VIETNAM
 from chalicelib.domain.payments import BankTransaction, Outcome, PaymentOrder, Recorded
 
@@ -62,7 +67,12 @@ class PaymentStore:
         items = [
             _put(self._table_name, _order_item(order), "attribute_not_exists(PK)"),
             _put(self._table_name, _pointer_item(order), "attribute_not_exists(PK)"),
-            _put(self._table_name, _account_item(order), None),
+            _put(
+                self._table_name,
+                _account_item(order),
+                "attribute_not_exists(PK) OR department = :department",
+                {":department": order.department},
+            ),
         ]
         reasons = self._transact(items)
         if reasons is None:
@@ -71,6 +81,11 @@ class PaymentStore:
             existing = self.order_for_dossier(order.dossier_id)
             if existing is not None:
                 return existing
+        if reasons[2] == "ConditionalCheckFailed":
+            raise RuleViolationError(
+                "The fee account is registered to another department",
+                department=order.department,
+            )
         raise ConflictError(
             "The payment reference is already taken", payment_reference=order.payment_reference
         )
@@ -91,8 +106,10 @@ class PaymentStore:
         keys = [_order_key(ref) for ref in payment_references[:100]]
         response = self._call(
             self._client.batch_get_item,
-            RequestItems={self._table_name: {"Keys": keys}},
+            RequestItems={self._table_name: {"Keys": keys, "ConsistentRead": True}},
         )
+        if response.get("UnprocessedKeys"):
+            raise TransientError("The table is busy; try again", reason="unprocessed_keys")
         orders = {
             order.payment_reference: order
             for order in (

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.errors import ConflictError, RuleViolationError
 from chalicelib.domain.payment_reference import check_character
 from chalicelib.domain.payments import (
     BankCredit,
@@ -139,3 +139,28 @@ def a_transaction(event: BankCredit, decision: PaymentDecision) -> BankTransacti
         outcome=decision.outcome,
         department="HN",
     )
+
+
+def test_a_fee_account_belongs_to_one_department(payments, order):
+    other = a_department("HCM", order.account, NOW.date())
+
+    with pytest.raises(RuleViolationError):
+        payments.create_payment_order("DOSSIER-HCM", "0301234567", other, "issuance", NOW)
+
+
+def test_a_note_naming_several_references_finds_the_one_on_the_credited_account(
+    payments, order, store
+):
+    other_account = order.account.model_copy(update={"account_number": "8888888888"})
+    other = payments.create_payment_order(
+        "DOSSIER-HCM", "0301234567", a_department("HCM", other_account, NOW.date()), "issuance", NOW
+    )
+    note = f"{other.payment_reference} {order.payment_reference}"
+
+    result = payments.receive_bank_callback(
+        "techcombank", callback_body(note=note), signed(callback_body(note=note)), NOW
+    )
+
+    assert result.body["outcome"] == "paid"
+    assert store.order(order.payment_reference).status is PaymentStatus.PAID
+    assert store.order(other.payment_reference).status is PaymentStatus.AWAITING
