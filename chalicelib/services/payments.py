@@ -12,7 +12,7 @@ and mapped by the HTTP layer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -133,7 +133,7 @@ class Payments:
     store: PaymentStorePort
     secrets: SecretsPort
     workflow: WorkflowPort
-    new_reference: Any = field(default=new_payment_reference)
+    new_reference: Callable[[], str] = field(default=new_payment_reference)
 
     def create_payment_order(
         self,
@@ -192,18 +192,18 @@ class Payments:
         order = self.store.order_for_dossier(dossier_id)
         if order is None or (viewer is not None and not _may_see(viewer, order)):
             raise NotFoundError("This dossier has no payment order", dossier_id=dossier_id)
+        # After a partial payment the code and the instructions ask for the remainder only.
+        due = order.remainder_vnd if order.status is PaymentStatus.PARTIAL else order.amount_vnd
+        account = order.account
         payment = vietqr.dynamic_payment(
-            order.account.bank_bin,
-            order.account.account_number,
-            order.amount_vnd,
-            order.payment_reference,
+            account.bank_bin, account.account_number, due, order.payment_reference
         )
         payload = vietqr.encode(payment)
         instructions = vietqr.transfer_instructions(
-            order.account.bank_bin,
-            order.account.account_number,
-            order.account.account_name,
-            order.remainder_vnd or order.amount_vnd,
+            account.bank_bin,
+            account.account_number,
+            account.account_name,
+            due,
             order.payment_reference,
         )
         return PaymentOrderView(order, payload, vietqr.render_png(payload), instructions)

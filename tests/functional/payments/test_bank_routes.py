@@ -248,6 +248,7 @@ def test_one_vnd_short_is_partial_and_the_qr_asks_for_the_remainder(api, order):
 
     assert json_body(response)["outcome"] == "partial"
     assert (json_body(view)["remainder_vnd"], json_body(view)["transfer"]["amount_vnd"]) == (1, 1)
+    assert decode(json_body(view)["qr_payload"]).amount_vnd == 1
 
 
 def test_one_vnd_over_is_paid_and_flagged_for_refund(api, order):

@@ -33,6 +33,7 @@ def test_after_a_partial_payment_the_instructions_ask_for_the_remainder(payments
     view = payments.payment_order_view(order.dossier_id)
 
     assert view.instructions.amount_vnd == 15_000
+    assert decode(view.qr_payload).amount_vnd == 15_000
 
 
 def test_a_dossier_without_payment_order_has_no_view(payments):
