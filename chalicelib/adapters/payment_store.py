@@ -8,9 +8,10 @@ Items:
 - `FEEACCOUNT#{bin}#{number}` / `ACCOUNT`: which department a fee account belongs to, so a
   credit with no readable reference still reaches that department's suspense list.
 - `BANKTXN#{bank}#{txn_id}` / `BANKTXN`: every bank event with its raw body and outcome,
-  written only if absent: the bank's transaction id is the idempotency key. Credited events
-  carry `GSI3PK = PAYMENTS#{department}`, `GSI3SK = {Vietnam day}#{bank}#{txn_id}`; events
-  held for operations carry `GSI3PK = SUSPENSE#{department}`, `GSI3SK = {received_at}#...`.
+  written only if absent: the bank's transaction id is the idempotency key. Credits and
+  flagged reversals carry `GSI3PK = PAYMENTS#{department}`,
+  `GSI3SK = {Vietnam day of booking}#{bank}#{txn_id}`; events held for operations carry
+  `GSI3PK = SUSPENSE#{department}`, `GSI3SK = {received_at}#{bank}#{txn_id}`.
 - `DOSSIER#{id}` / `EVENT#{time}#pay-{bank}-{txn_id}`: audit of a suspense assignment.
 
 Recording a bank event and applying it to its order is one TransactWriteItems, so a callback
@@ -20,7 +21,7 @@ the cancellation itself (ReturnValuesOnConditionCheckFailure).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -163,6 +164,20 @@ class PaymentStore:
         transactions = [_transaction_from(item) for item in response["Items"]]
         cursor = response.get("LastEvaluatedKey", {}).get("GSI3SK")
         return transactions, cursor
+
+    def payments_on(self, department: str, day: date) -> list[BankTransaction]:
+        """The department's recorded credits and reversals booked on that Vietnam day."""
+        condition = Key("GSI3PK").eq(f"PAYMENTS#{department}") & Key("GSI3SK").begins_with(
+            f"{day.isoformat()}#"
+        )
+        query: dict[str, Any] = {"IndexName": "GSI3", "KeyConditionExpression": condition}
+        transactions: list[BankTransaction] = []
+        while True:
+            response = self._call(self._table.query, **query)
+            transactions += [_transaction_from(item) for item in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return transactions
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def assign(
         self,
@@ -309,7 +324,7 @@ def _gsi3(transaction: BankTransaction) -> dict[str, str]:
             "GSI3PK": f"SUSPENSE#{transaction.department}",
             "GSI3SK": f"{transaction.received_at.isoformat()}#{suffix}",
         }
-    if transaction.credited:
+    if transaction.credited or transaction.outcome is Outcome.REVERSAL_FLAGGED:
         day = transaction.booked_at.astimezone(VIETNAM).date().isoformat()
         return {"GSI3PK": f"PAYMENTS#{transaction.department}", "GSI3SK": f"{day}#{suffix}"}
     return {}

@@ -164,3 +164,21 @@ def test_a_note_naming_several_references_finds_the_one_on_the_credited_account(
     assert result.body["outcome"] == "paid"
     assert store.order(order.payment_reference).status is PaymentStatus.PAID
     assert store.order(other.payment_reference).status is PaymentStatus.AWAITING
+
+
+def test_recorded_payments_are_listed_by_department_and_vietnam_day(payments, order, store):
+    late_evening = callback_body(txn_id="FT-late", amount=1_000, note=order.payment_reference)
+    next_morning = callback_body(
+        txn_id="FT-next",
+        amount=1_000,
+        note=order.payment_reference,
+        booked_at="2026-12-03T17:30:00+00:00",
+    )
+    for body in (late_evening, next_morning, callback_body(txn_id="UNK", note="?")):
+        payments.receive_bank_callback("techcombank", body, signed(body), NOW)
+
+    on_the_3rd = store.payments_on("HN", NOW.date())
+    on_the_4th = store.payments_on("HN", NOW.date().replace(day=4))
+
+    assert [item.txn_id for item in on_the_3rd] == ["FT-late"]
+    assert [item.txn_id for item in on_the_4th] == ["FT-next"]
