@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.certificate_files import CertificateFiles
+    from chalicelib.adapters.certificate_store import CertificateStore
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.certificates import CertificateSigner
     from chalicelib.services.departments import DepartmentService
     from chalicelib.services.payments import Payments
 
@@ -101,6 +104,24 @@ class Container:
 
         served = frozenset(code for code in self.settings.DEPARTMENT_CODES.split(",") if code)
         return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
+
+    @cached_property
+    def certificate_store(self) -> CertificateStore:
+        from chalicelib.adapters.certificate_store import CertificateStore
+
+        return CertificateStore(self.table)
+
+    @cached_property
+    def certificate_files(self) -> CertificateFiles:
+        from chalicelib.adapters.certificate_files import CertificateFiles
+
+        return CertificateFiles(self.s3, self.settings.DOCUMENTS_BUCKET)
+
+    @cached_property
+    def certificate_signer(self) -> CertificateSigner:
+        from chalicelib.services.certificates import build_signer
+
+        return build_signer(self)
 
 
 _current: Container | None = None

@@ -1,5 +1,6 @@
 """A table with the stage's schema on moto, for department tests."""
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +20,8 @@ def department_table() -> Iterator[Any]:
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name="ap-southeast-1")
         attributes = ["PK", "SK"] + [f"GSI{n}{k}" for n in (1, 2, 3) for k in ("PK", "SK")]
-        yield dynamodb.create_table(
-            TableName="coissuer-test",
+        table = dynamodb.create_table(
+            TableName=f"coissuer-test-{uuid.uuid4().hex[:8]}",
             BillingMode="PAY_PER_REQUEST",
             KeySchema=_key(""),
             AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attributes],
@@ -33,3 +34,8 @@ def department_table() -> Iterator[Any]:
                 for n in (1, 2, 3)
             ],
         )
+        try:
+            yield table
+        finally:
+            # Under the shared test stack this mock is nested and keeps its state.
+            table.delete()
