@@ -1,14 +1,12 @@
 import contextlib
 import functools
 import json
-import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
 from chalicelib.adapters.payment_store import PaymentStore
@@ -17,8 +15,8 @@ from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER,
 from chalicelib.domain.departments import Department, DepartmentKind, FeeAccount
 from chalicelib.domain.fees import FeeKind
 from chalicelib.services.payments import Payments
+from tools.local_stack import REGION
 
-TABLE = "coissuer-test"
 SUBMITTED = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
 ACCOUNT = FeeAccount(
@@ -26,31 +24,6 @@ ACCOUNT = FeeAccount(
 )
 CURRENT_SECRET = "tcb-current-secret"
 PREVIOUS_SECRET = "tcb-previous-secret"
-
-
-def create_table(dynamodb) -> None:
-    index_names = ("GSI1", "GSI2", "GSI3")
-    attributes = ["PK", "SK"] + [f"{name}{part}" for name in index_names for part in ("PK", "SK")]
-    dynamodb.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in attributes],
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": name,
-                "KeySchema": [
-                    {"AttributeName": f"{name}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for name in index_names
-        ],
-    )
 
 
 def a_department(code: str, account: FeeAccount, fee_collection_from: date) -> Department:
@@ -78,13 +51,6 @@ class FakeWorkflow:
             return False
         self.completed.append((output["dossier_id"], task_token))
         return True
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
-    with mock_aws():
-        yield
 
 
 @contextlib.contextmanager
@@ -118,10 +84,9 @@ def atomic_writes() -> Iterator[None]:
 
 
 @pytest.fixture
-def table(aws, atomic_writes):
-    dynamodb = boto3.client("dynamodb")
-    create_table(dynamodb)
-    return boto3.resource("dynamodb").Table(TABLE)
+def table(stack, atomic_writes):
+    """The local stack's table, emptied after each test by the stack fixture."""
+    return boto3.resource("dynamodb", region_name=REGION).Table(stack.resources.refs["Table"])
 
 
 @pytest.fixture
@@ -130,8 +95,8 @@ def store(table) -> PaymentStore:
 
 
 @pytest.fixture
-def bank_secrets(aws) -> SecretsManagerBankSecrets:
-    client = boto3.client("secretsmanager")
+def bank_secrets(stack) -> SecretsManagerBankSecrets:
+    client = stack.client("secretsmanager")
     client.create_secret(
         Name="coissuer/test/bank/techcombank",
         SecretString=json.dumps({"current": CURRENT_SECRET, "previous": PREVIOUS_SECRET}),

@@ -1,6 +1,5 @@
 import json
 
-import boto3
 import pytest
 
 from chalicelib.adapters.secrets import SecretsManagerBankSecrets
@@ -41,8 +40,8 @@ def test_a_dossier_without_payment_order_has_no_view(payments):
         payments.payment_order_view("NO-SUCH-DOSSIER")
 
 
-def test_bank_secrets_are_cached_until_they_expire(aws):
-    client = boto3.client("secretsmanager")
+def test_bank_secrets_are_cached_until_they_expire(stack):
+    client = stack.client("secretsmanager")
     client.create_secret(Name="s/bidv", SecretString=json.dumps({"current": "one"}))
     clock = [0.0]
     secrets = SecretsManagerBankSecrets(
@@ -60,8 +59,8 @@ def test_bank_secrets_are_cached_until_they_expire(aws):
     assert (cached.current, fresh.current, fresh.previous) == ("one", "two", "one")
 
 
-def test_a_bank_without_a_secret_is_unknown(aws):
-    secrets = SecretsManagerBankSecrets(boto3.client("secretsmanager"), "s/{bank}")
+def test_a_bank_without_a_secret_is_unknown(stack):
+    secrets = SecretsManagerBankSecrets(stack.client("secretsmanager"), "s/{bank}")
 
     with pytest.raises(NotFoundError):
         secrets.bank_secrets("acb")
