@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from moto import mock_aws
 
 from chalicelib.adapters.idempotency_store import StoredResponse
 from chalicelib.domain.attachments import UploadRequest
@@ -10,6 +9,7 @@ from chalicelib.domain.errors import ConflictError, ValidationFailedError
 from chalicelib.domain.forms import catalogue
 from chalicelib.services.idempotency import request_hash, run_once
 from tests.functional.dossier_stack import build_stack
+from tests.isolated_aws import isolated_aws
 from tools.samples import attachment_kinds, draft_body, draft_request, load_sample, registration
 
 SAMPLE = "form-d-coffee-th.json"
@@ -18,7 +18,7 @@ TAX_CODE = "6002837411"
 
 @pytest.fixture
 def stack():
-    with mock_aws():
+    with isolated_aws():
         built = build_stack()
         built.departments.records["DL"] = {
             "state": "live",
