@@ -24,6 +24,7 @@ from tools.local_stack import (
     REGION,
     LambdaDispatcher,
     Provisioned,
+    atomic_dynamodb_writes,
     provision,
     stage_environment,
 )
@@ -119,7 +120,7 @@ def running_stack() -> Iterator[Stack]:
     from chalicelib.settings import load_settings
     from chalicelib.wiring import Container, use_container
 
-    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+    with mock_aws(config=MOTO_CONFIG), atomic_dynamodb_writes():  # type: ignore[arg-type]
         dispatcher = LambdaDispatcher(STAGE)
         dispatcher.install()
         try:

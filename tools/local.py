@@ -27,6 +27,7 @@ from tools.local_stack import (
     ROOT,
     LambdaContext,
     LambdaDispatcher,
+    atomic_dynamodb_writes,
     provision,
     stage_environment,
 )
@@ -100,6 +101,8 @@ def run(port: int = 8000, moto_port: int = 5100) -> None:
 
     dispatcher = LambdaDispatcher(STAGE)
     dispatcher.install()
+    atomic_writes = atomic_dynamodb_writes()
+    atomic_writes.__enter__()
     resources = provision(STAGE, dispatcher)
     _seed_local_secrets()
 
@@ -137,12 +140,12 @@ def run(port: int = 8000, moto_port: int = 5100) -> None:
 
 
 def _seed_local_secrets() -> None:
-    """Local-only secrets that the template leaves empty (sandbox signing material)."""
-    try:
-        from tools.test_ca import seed_local_signing_secret
-    except ImportError:
-        return
-    seed_local_signing_secret(STAGE)
+    """Local-only secrets the template leaves empty, and the registry of departments."""
+    from chalicelib.wiring import container
+    from tools.test_ca import seed_local_signing_secret
+
+    seed_local_signing_secret(STAGE, ROOT / ".local" / "pki")
+    container().departments.seed_registry("system:local-stack")
 
 
 def _print_banner(

@@ -209,6 +209,41 @@ def _send_to_dead_letter_queue(queue_arn: str, event: dict[str, Any]) -> None:
         sqs.send_message(QueueUrl=queue_url, MessageBody=record["body"])
 
 
+@contextmanager
+def atomic_dynamodb_writes() -> Iterator[None]:
+    """Make moto's DynamoDB check a condition and write in one step, as DynamoDB does.
+
+    moto evaluates a condition, then writes, without a lock, and rolls a cancelled transaction
+    back by restoring a copy of the table; the local stack runs workflow tasks in threads
+    beside API requests, so without this two writers could both pass the same condition.
+    """
+    import functools
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    originals = {
+        name: getattr(DynamoDBBackend, name)
+        for name in ("put_item", "update_item", "delete_item", "transact_write_items")
+    }
+
+    def holding(method: Any) -> Any:
+        @functools.wraps(method)
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return locked
+
+    for name, method in originals.items():
+        setattr(DynamoDBBackend, name, holding(method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(DynamoDBBackend, name, method)
+
+
 # ---------------------------------------------------------------------------- provisioning
 
 

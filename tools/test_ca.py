@@ -210,3 +210,24 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def seed_local_signing_secret(stage: str, folder: Path | None = None) -> dict[str, object]:
+    """Store the local stack's signing material: a test CA, a leader certificate for the stage's
+    KMS key, and the local time-stamp authority. The CA certificate is also written to
+    `folder` so that PDF validators can be told to trust it."""
+    import boto3
+
+    from tools.local_stack import REGION, stage_environment
+
+    environment = stage_environment(stage)
+    pki = create_test_pki()
+    kms = boto3.client("kms", region_name=REGION)
+    secret = signing_secret_for_kms(pki, kms, environment["SIGNING_KMS_KEY_ID"],
+                                    "Department Leader", "coissuer local stack")  # fmt: skip
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=environment["SIGNING_SECRET_NAME"], SecretString=json.dumps(secret)
+    )
+    if folder is not None:
+        write_pki(pki, folder)
+    return secret

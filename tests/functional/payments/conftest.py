@@ -1,13 +1,9 @@
-import contextlib
-import functools
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import boto3
 import pytest
-from moto.dynamodb.models import DynamoDBBackend
 
 from chalicelib.adapters.payment_store import PaymentStore
 from chalicelib.adapters.secrets import SecretsManagerBankSecrets
@@ -15,7 +11,7 @@ from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER,
 from chalicelib.domain.departments import Department, DepartmentKind, FeeAccount
 from chalicelib.domain.fees import FeeKind
 from chalicelib.services.payments import Payments
-from tools.local_stack import REGION
+from tools.local_stack import REGION, atomic_dynamodb_writes
 
 SUBMITTED = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
@@ -53,33 +49,9 @@ class FakeWorkflow:
         return True
 
 
-@contextlib.contextmanager
-def atomic_moto_writes() -> Iterator[None]:
-    """Make moto's DynamoDB check conditions and write atomically, as DynamoDB does.
-
-    moto evaluates a condition and then writes without a lock, and rolls a cancelled
-    transaction back by restoring a copy of the whole table, so two threads can both pass
-    the same condition or undo each other's writes. Tests that race threads need this.
-    """
-    lock = threading.RLock()
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-            patch.setattr(DynamoDBBackend, name, _holding(lock, getattr(DynamoDBBackend, name)))
-        yield
-
-
-def _holding(lock, method):
-    @functools.wraps(method)
-    def locked(*args, **kwargs):
-        with lock:
-            return method(*args, **kwargs)
-
-    return locked
-
-
 @pytest.fixture
 def atomic_writes() -> Iterator[None]:
-    with atomic_moto_writes():
+    with atomic_dynamodb_writes():
         yield
 
 
