@@ -7,11 +7,13 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import tasks
-from chalicelib.handlers.api import health
+from chalicelib.handlers.api import exporter, health, openapi
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
+app.register_blueprint(exporter.blueprint)
+app.register_blueprint(openapi.blueprint)
 
 
 def _deploy_setting(name: str) -> str:

@@ -13,6 +13,7 @@ import boto3
 from chalicelib.adapters.attachment_bucket import AttachmentBucket
 from chalicelib.adapters.dossier_store import DossierStore
 from chalicelib.adapters.idempotency_store import IdempotencyStore
+from chalicelib.domain.department_standing import DepartmentStanding
 from chalicelib.domain.forms import catalogue
 from chalicelib.services.dossiers import DossierService
 from chalicelib.services.traders import TraderService
@@ -68,16 +69,19 @@ class DynamoDBCallCounter:
 class FakeDepartments:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def get(self, code: str) -> dict[str, Any] | None:
-        return self.records.get(code)
+    def get(self, code: str) -> DepartmentStanding | None:
+        record = self.records.get(code)
+        return DepartmentStanding.of(code, record) if record is not None else None
 
 
 @dataclass
 class FakeWorkflow:
     started: list[tuple[str, int]] = field(default_factory=list)
+    payment_required: list[bool] = field(default_factory=list)
 
-    def start(self, dossier_id: str, attempt: int) -> None:
+    def start(self, dossier_id: str, attempt: int, payment_required: bool) -> None:
         self.started.append((dossier_id, attempt))
+        self.payment_required.append(payment_required)
 
 
 @dataclass
