@@ -25,7 +25,6 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
 )
 from chalicelib.domain.field_problems import json_pointer
-from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.forms import (
     AttachmentKind,
     Catalogue,
@@ -34,6 +33,7 @@ from chalicelib.domain.forms import (
     parse_origin_criterion,
     uses_rvc,
 )
+from chalicelib.domain.identity import Principal, Role
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_LINES = 500

@@ -38,8 +38,8 @@ from chalicelib.domain.errors import (
     ValidationFailedError,
 )
 from chalicelib.domain.forms import Catalogue, Form
-from chalicelib.domain.identity import Principal
 from chalicelib.domain.goods_csv import parse_goods_csv
+from chalicelib.domain.identity import Principal
 from chalicelib.domain.traders import TraderProfile, ensure_may_submit
 
 logger = Logger(service="dossiers")

@@ -78,7 +78,9 @@ class ExporterClient:
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> Any:
-        payload = body if isinstance(body, bytes | str) else b"" if body is None else json.dumps(body)
+        payload = (
+            body if isinstance(body, bytes | str) else b"" if body is None else json.dumps(body)
+        )
         send = getattr(self.stack.http, method.lower())
         return send(path, headers={**self.headers, **(headers or {})}, body=payload)
 
@@ -92,7 +94,11 @@ class ExporterClient:
         return self.call("POST", "/dossiers", body, headers)
 
     def attach(
-        self, dossier_id: str, kind: str, content: bytes = PDF, content_type: str = "application/pdf"
+        self,
+        dossier_id: str,
+        kind: str,
+        content: bytes = PDF,
+        content_type: str = "application/pdf",
     ) -> Any:
         request = {
             "kind": kind,

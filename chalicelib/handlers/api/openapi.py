@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -45,7 +46,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
+Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
 
 
 def openapi_document(routes: list[RouteSpec], title: str, version: str) -> dict[str, Any]:
@@ -196,7 +197,7 @@ def _request_body(route: RouteSpec, refs: Refs) -> dict[str, Any] | None:
 
 def _success(route: RouteSpec, refs: Refs) -> dict[str, Any]:
     if route.response is None:
-        content = {media: {} for media in route.produces}
+        content: dict[str, Any] = {media: {} for media in route.produces}
         return {"description": "OK", "content": content}
     schema = refs[(route.response, "serialization")]
     return {"description": "OK", "content": {"application/json": {"schema": schema}}}
