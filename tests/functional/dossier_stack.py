@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,14 +49,20 @@ def create_table(resource: Any) -> Any:
 
 
 class DynamoDBCallCounter:
-    """Counts DynamoDB API calls by operation through botocore's event hooks."""
+    """Counts DynamoDB API calls by operation through botocore's event hooks.
+
+    Only calls from the thread that created the counter count: state machine tasks that moto
+    runs in other threads are not the measured request's.
+    """
 
     def __init__(self, client: Any) -> None:
         self.calls: Counter[str] = Counter()
+        self._thread = threading.get_ident()
         client.meta.events.register("before-call.dynamodb", self._count)
 
     def _count(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
+        if threading.get_ident() == self._thread:
+            self.calls[model.name] += 1
 
     def reset(self) -> None:
         self.calls.clear()

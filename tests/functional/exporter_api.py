@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter
 from typing import Any
 
 from chalicelib.domain.forms import catalogue
 from chalicelib.wiring import container
+from tests.functional.dossier_stack import DynamoDBCallCounter
 from tests.stack import Stack, json_body
 from tools.samples import attachment_kinds, department_name, draft_body, load_sample, registration
 
@@ -43,28 +42,9 @@ def department_of(sample: dict[str, Any]) -> str:
     return DEPARTMENT_CODES[department_name(sample)]
 
 
-class DynamoDBCalls:
-    """Counts the DynamoDB calls the request thread makes on the container's table client.
-
-    Calls from other threads (state machine tasks running in moto) are not the route's.
-    """
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._thread = threading.get_ident()
-        client = container().table.meta.client
-        client.meta.events.register("before-call.dynamodb", self._count)
-
-    def _count(self, model: Any, **_: Any) -> None:
-        if threading.get_ident() == self._thread:
-            self.calls[model.name] += 1
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
+def dynamodb_calls() -> DynamoDBCallCounter:
+    """A counter on the container's table client, which every route uses."""
+    return DynamoDBCallCounter(container().table.meta.client)
 
 
 class ExporterClient:
