@@ -7,11 +7,13 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import tasks
-from chalicelib.handlers.api import exporter, health, openapi
+from chalicelib.handlers.api import departments, exporter, health, openapi, verification
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
+app.register_blueprint(departments.blueprint)
+app.register_blueprint(verification.blueprint)
 app.register_blueprint(exporter.blueprint)
 app.register_blueprint(openapi.blueprint)
 

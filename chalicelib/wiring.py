@@ -15,11 +15,15 @@ from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.attachment_bucket import AttachmentBucket
+    from chalicelib.adapters.certificate_files import CertificateFiles
+    from chalicelib.adapters.certificate_store import CertificateStore
     from chalicelib.adapters.department_directory import TableDepartmentDirectory
     from chalicelib.adapters.dossier_store import DossierStore
     from chalicelib.adapters.idempotency_store import IdempotencyStore
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.services.certificates import CertificateSigner
+    from chalicelib.services.departments import DepartmentService
     from chalicelib.services.dossiers import DossierService
     from chalicelib.services.traders import TraderService
 
@@ -130,6 +134,32 @@ class Container:
             catalogue(),
             self.clock,
         )
+
+    @cached_property
+    def departments(self) -> DepartmentService:
+        from chalicelib.adapters.department_store import DepartmentStore
+        from chalicelib.services.departments import DepartmentService
+
+        served = frozenset(code for code in self.settings.DEPARTMENT_CODES.split(",") if code)
+        return DepartmentService(DepartmentStore(self.table), clock=self.clock, served=served)
+
+    @cached_property
+    def certificate_store(self) -> CertificateStore:
+        from chalicelib.adapters.certificate_store import CertificateStore
+
+        return CertificateStore(self.table)
+
+    @cached_property
+    def certificate_files(self) -> CertificateFiles:
+        from chalicelib.adapters.certificate_files import CertificateFiles
+
+        return CertificateFiles(self.s3, self.settings.DOCUMENTS_BUCKET)
+
+    @cached_property
+    def certificate_signer(self) -> CertificateSigner:
+        from chalicelib.services.certificates import build_signer
+
+        return build_signer(self)
 
 
 _current: Container | None = None

@@ -133,5 +133,88 @@ def running_stack() -> Iterator[Stack]:
             dispatcher.uninstall()
 
 
+def reset_stack(stack: Stack, baseline_secrets: set[str]) -> None:
+    """Remove what a test left behind, so the next test starts from the provisioned stack.
+
+    Building the stack takes seconds (moto parses the state machine definition), so one stack
+    serves every test of a worker and is emptied between tests.
+    """
+    from boto3.dynamodb.types import TypeDeserializer  # noqa: F401 - keeps types importable
+
+    ddb = stack.client("dynamodb")
+    table = stack.resources.refs["Table"]
+    for page in ddb.get_paginator("scan").paginate(TableName=table, ProjectionExpression="PK, SK"):
+        keys = page["Items"]
+        for start in range(0, len(keys), 25):
+            requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+            ddb.batch_write_item(RequestItems={table: requests})
+    s3 = stack.client("s3")
+    for logical_id in ("DocumentsBucket", "StatementsBucket"):
+        _empty_bucket(s3, stack.resources.refs[logical_id])
+    sqs = stack.client("sqs")
+    for logical_id in ("StatementsQueue", "StatementsDeadLetterQueue"):
+        _drain_queue(sqs, stack.resources.refs[logical_id])
+    secrets = stack.client("secretsmanager")
+    for secret in secrets.list_secrets()["SecretList"]:
+        if secret["Name"] not in baseline_secrets:
+            secrets.delete_secret(SecretId=secret["ARN"], ForceDeleteWithoutRecovery=True)
+
+
+def _drain_queue(sqs: Any, queue_url: str) -> None:
+    # PurgeQueue is allowed once a minute, so messages are received and deleted instead.
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        if not messages:
+            return
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                for index, message in enumerate(messages)
+            ],
+        )
+
+
+def _empty_bucket(s3: Any, bucket: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except s3.exceptions.ClientError:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        return
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        objects = [
+            {"Key": o["Key"], "VersionId": o["VersionId"]}
+            for o in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+
+
+@contextmanager
+def shared_stack_session() -> Iterator[tuple[Stack, set[str]]]:
+    with running_stack() as stack:
+        names = {s["Name"] for s in stack.client("secretsmanager").list_secrets()["SecretList"]}
+        yield stack, names
+
+
+@contextmanager
+def fresh_test_view(stack: Stack, baseline_secrets: set[str]) -> Iterator[Stack]:
+    """The shared stack with a new clock and container for one test, emptied afterwards."""
+    from chalicelib.settings import load_settings
+    from chalicelib.wiring import Container, use_container
+
+    clock = Clock()
+    use_container(Container(load_settings(), clock=clock))
+    view = Stack(stack.resources, stack.dispatcher, clock, stack.issuer, stack.http, stack.clients)
+    try:
+        yield view
+    finally:
+        use_container(None)
+        reset_stack(view, baseline_secrets)
+
+
 def json_body(response: Any) -> Any:
     return json.loads(response.body) if response.body else None
