@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,12 +20,10 @@ from chalicelib.domain.forms import catalogue
 from chalicelib.services.dossiers import DossierService
 from chalicelib.services.traders import TraderService
 
-TABLE = "coissuer-test"
-BUCKET = "coissuer-documents-test"
 SAMPLE_DAY = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 10:00 in Viet Nam, 3 December 2026
 
 
-def create_table(resource: Any) -> Any:
+def create_table(resource: Any, name: str) -> Any:
     def gsi(n: int) -> dict[str, Any]:
         return {
             "IndexName": f"GSI{n}",
@@ -37,7 +36,7 @@ def create_table(resource: Any) -> Any:
 
     names = ["PK", "SK"] + [f"GSI{n}{k}" for n in (1, 2, 3) for k in ("PK", "SK")]
     return resource.create_table(
-        TableName=TABLE,
+        TableName=name,
         KeySchema=[
             {"AttributeName": "PK", "KeyType": "HASH"},
             {"AttributeName": "SK", "KeyType": "RANGE"},
@@ -103,6 +102,7 @@ class Clock:
 class DossierStack:
     table: Any
     s3: Any
+    bucket_name: str
     store: DossierStore
     idempotency: IdempotencyStore
     bucket: AttachmentBucket
@@ -116,16 +116,20 @@ class DossierStack:
 
 def build_stack() -> DossierStack:
     """Call inside `moto.mock_aws()`."""
-    table = create_table(boto3.resource("dynamodb", region_name="us-east-1"))
+    # Fresh names: under an outer mock (the shared local stack) moto keeps earlier resources.
+    suffix = uuid.uuid4().hex[:12]
+    table = create_table(boto3.resource("dynamodb", region_name="us-east-1"), f"dossiers-{suffix}")
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
+    bucket_name = f"documents-{suffix}"
+    s3.create_bucket(Bucket=bucket_name)
     store = DossierStore(table)
-    bucket = AttachmentBucket(s3, BUCKET)
+    bucket = AttachmentBucket(s3, bucket_name)
     departments, workflow, clock = FakeDepartments(), FakeWorkflow(), Clock()
     ids = (f"dossier{n:04d}" for n in itertools.count(1))
     return DossierStack(
         table=table,
         s3=s3,
+        bucket_name=bucket_name,
         store=store,
         idempotency=IdempotencyStore(table),
         bucket=bucket,
