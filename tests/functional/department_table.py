@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-from moto import mock_aws
+
+from tests.isolated_aws import isolated_aws
 
 
 def _key(name: str) -> list[dict[str, str]]:
@@ -17,7 +18,7 @@ def _key(name: str) -> list[dict[str, str]]:
 
 def department_table() -> Iterator[Any]:
     """Yields a fresh table under moto; use it as a pytest fixture body."""
-    with mock_aws():
+    with isolated_aws():
         dynamodb = boto3.resource("dynamodb", region_name="ap-southeast-1")
         attributes = ["PK", "SK"] + [f"GSI{n}{k}" for n in (1, 2, 3) for k in ("PK", "SK")]
         table = dynamodb.create_table(

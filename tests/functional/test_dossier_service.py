@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from moto import mock_aws
 
 from chalicelib.domain.attachments import UploadRequest
 from chalicelib.domain.dossiers import DossierUpdate, Status, transition
@@ -14,6 +13,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.forms import catalogue
 from chalicelib.domain.traders import TraderDetails
 from tests.functional.dossier_stack import build_stack
+from tests.isolated_aws import isolated_aws
 from tools.samples import (
     SAMPLE_FILES,
     attachment_kinds,
@@ -31,7 +31,7 @@ ALL_FORMS = [form.code for form in catalogue().forms]
 
 @pytest.fixture
 def stack():
-    with mock_aws():
+    with isolated_aws():
         built = build_stack()
         for code in ("DL", "HCM", "HP", "CM"):
             built.departments.records[code] = {"state": "live", "allowed_forms": ALL_FORMS}

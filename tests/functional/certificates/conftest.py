@@ -8,7 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+
+from tests.isolated_aws import isolated_aws
 
 TABLE = "coissuer-test"
 BUCKET = "coissuer-documents-test"
@@ -41,7 +42,7 @@ def aws() -> Iterator[None]:
     os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with isolated_aws():
         yield
 
 
