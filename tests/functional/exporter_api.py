@@ -13,10 +13,10 @@ from tools.samples import attachment_kinds, department_name, draft_body, load_sa
 
 ALL_FORMS = [form.code for form in catalogue().forms]
 DEPARTMENT_CODES = {
-    "Ho Chi Minh City Department of Industry and Trade": "HCM",
-    "Dak Lak Department of Industry and Trade": "DLK",
-    "Hai Phong Department of Industry and Trade": "HPG",
-    "Ca Mau Department of Industry and Trade": "CMU",
+    "Ho Chi Minh City Department of Industry and Trade": "HO-CHI-MINH",
+    "Dak Lak Department of Industry and Trade": "DAK-LAK",
+    "Hai Phong Department of Industry and Trade": "HAI-PHONG",
+    "Ca Mau Department of Industry and Trade": "CA-MAU",
 }
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
 

@@ -1,5 +1,5 @@
 import json
-from datetime import timedelta
+from datetime import date
 
 import pytest
 
@@ -53,7 +53,7 @@ def test_each_sample_is_registered_and_submitted_over_http(departments: Stack, n
 def test_submission_starts_the_state_machine_with_payment_only_once_fees_are_live(
     stack: Stack, fee_collection_live_from: str | None, payment_required: bool
 ) -> None:
-    seed_department("DLK", fee_collection_live_from=fee_collection_live_from)
+    seed_department("DAK-LAK", fee_collection_live_from=fee_collection_live_from)
     exporter, dossier_id = ready_draft(stack)
 
     assert exporter.submit(dossier_id).status_code == 200
@@ -91,31 +91,31 @@ def test_missing_department_is_refused_naming_it(stack: Stack) -> None:
     response = exporter.submit(dossier_id)
 
     assert response.status_code == 422
-    assert json_body(response)["detail"] == "There is no issuing department DLK"
+    assert json_body(response)["detail"] == "There is no issuing department DAK-LAK"
 
 
 def test_department_not_live_or_not_issuing_the_form_is_refused_with_the_reason(
     stack: Stack,
 ) -> None:
-    seed_department("DLK", state="suspended")
+    seed_department("DAK-LAK", state="suspended")
     exporter, dossier_id = ready_draft(stack)
 
     suspended = exporter.submit(dossier_id)
-    seed_department("DLK", forms=["B"])
+    seed_department("DAK-LAK", forms=["B"])
     not_issuing = exporter.submit(dossier_id)
 
     assert suspended.status_code == 422
-    assert "DLK is suspended" in json_body(suspended)["detail"]
+    assert "DAK-LAK is suspended" in json_body(suspended)["detail"]
     assert not_issuing.status_code == 422
     assert "does not issue Form D" in json_body(not_issuing)["detail"]
 
 
 def test_test_trader_submits_to_a_sandbox_department(stack: Stack) -> None:
-    seed_department("SBX", state="sandbox", forms=["D"])
+    seed_department("SANDBOX-1", state="sandbox", forms=["D"])
     sample = load_sample("form-d-coffee-th.json")
     exporter = ExporterClient(stack, sample["exporter"]["tax_code"], test_trader=True)
     exporter.register(sample, test_trader=True)
-    dossier_id = json_body(exporter.create(draft_body(sample, "SBX")))["id"]
+    dossier_id = json_body(exporter.create(draft_body(sample, "SANDBOX-1")))["id"]
     for kind in attachment_kinds(sample):
         exporter.attach(dossier_id, kind)
 
@@ -192,14 +192,14 @@ def test_staff_read_dossiers_of_their_department_only(departments: Stack) -> Non
     http = departments.http
 
     own = http.get(
-        f"/dossiers/{dossier_id}", headers=departments.auth("specialist", department="DLK")
+        f"/dossiers/{dossier_id}", headers=departments.auth("specialist", department="DAK-LAK")
     )
     other = http.get(
-        f"/dossiers/{dossier_id}", headers=departments.auth("leader", department="HCM")
+        f"/dossiers/{dossier_id}", headers=departments.auth("leader", department="HO-CHI-MINH")
     )
     auditor = http.get(f"/dossiers/{dossier_id}", headers=departments.auth("auditor"))
     create = http.post(
-        "/dossiers", headers=departments.auth("specialist", department="DLK"), body="{}"
+        "/dossiers", headers=departments.auth("specialist", department="DAK-LAK"), body="{}"
     )
 
     assert [own.status_code, other.status_code, auditor.status_code] == [200, 404, 200]
@@ -217,7 +217,7 @@ def test_unknown_fields_are_rejected_with_pointers_and_nothing_is_written(stack:
     sample = load_sample("form-d-coffee-th.json")
     exporter = ExporterClient(stack, sample["exporter"]["tax_code"])
     exporter.register(sample)
-    body = draft_body(sample, "DLK")
+    body = draft_body(sample, "DAK-LAK")
     body["lines"][0]["colour"] = "green"
     body["lines"][0]["hs_code"] = "0901"
 
@@ -316,7 +316,7 @@ def test_clone_makes_a_new_draft_without_attachments(departments: Stack) -> None
 
 def test_listing_is_newest_first_cursor_paged_and_filtered(departments: Stack) -> None:
     exporter, first = ready_draft(departments)
-    body = draft_body(load_sample("form-d-coffee-th.json"), "DLK")
+    body = draft_body(load_sample("form-d-coffee-th.json"), "DAK-LAK")
     created = [first]
     for _ in range(2):
         departments.clock.advance(minutes=1)
@@ -410,19 +410,27 @@ def test_department_codes_cover_every_sample() -> None:
         assert department_of(load_sample(name))
 
 
-def test_department_item_nested_by_the_registry_is_read_too(stack: Stack) -> None:
-    container().table.put_item(
-        Item={
-            "PK": "DEPT#DLK",
-            "SK": "PROFILE",
-            "department": {"state": "live", "allowed_forms": ["D"], "fee_collection_from": None},
-        }
+def test_department_stored_by_the_department_registry_is_read(stack: Stack) -> None:
+    from chalicelib.adapters.department_store import DepartmentStore
+    from chalicelib.domain.departments import DepartmentEvent, DepartmentState
+    from chalicelib.domain.registry import registry_unit
+
+    department = (
+        registry_unit("DAK-LAK")
+        .as_department()
+        .model_copy(
+            update={
+                "state": DepartmentState.LIVE,
+                "allowed_forms": ("D",),
+                "fee_collection_from": date(2026, 12, 1),
+            }
+        )
     )
+    event = DepartmentEvent(
+        department="DAK-LAK", at=stack.clock.now, actor="ops", action="seeded", version=0
+    )
+    DepartmentStore(container().table).create(department, event)
     exporter, dossier_id = ready_draft(stack)
 
     assert json_body(exporter.submit(dossier_id))["status"] == "submitted"
-    assert json.loads(execution(stack, dossier_id)["input"])["payment_required"] is False
-
-
-def test_clock_is_the_samples_day(stack: Stack) -> None:
-    assert stack.clock.now - timedelta(hours=2) < stack.clock.now
+    assert json.loads(execution(stack, dossier_id)["input"])["payment_required"] is True

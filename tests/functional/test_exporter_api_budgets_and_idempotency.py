@@ -14,7 +14,7 @@ SAMPLE = "form-d-coffee-th.json"
 
 
 def test_every_route_stays_within_its_dynamodb_call_budget(stack: Stack) -> None:
-    seed_department("DLK")
+    seed_department("DAK-LAK")
     sample = load_sample(SAMPLE)
     exporter = ExporterClient(stack, sample["exporter"]["tax_code"])
     counter = dynamodb_calls()
@@ -31,7 +31,7 @@ def test_every_route_stays_within_its_dynamodb_call_budget(stack: Stack) -> None
     measure("read profile", exporter.call("GET", f"/traders/{exporter.tax_code}"))
     details = registration(sample).model_dump(mode="json", exclude={"tax_code", "test_trader"})
     measure("update profile", exporter.call("PUT", f"/traders/{exporter.tax_code}", details))
-    body = draft_body(sample, "DLK")
+    body = draft_body(sample, "DAK-LAK")
     dossier_id = measure("create", exporter.create(body, key="create-1"), 201)["id"]
     line = body["lines"][0]
     measure("add lines", exporter.call("POST", f"/dossiers/{dossier_id}/lines", {"lines": [line]}))
@@ -71,7 +71,7 @@ def test_retry_with_the_same_key_gets_the_first_response_and_creates_nothing(
     stack: Stack,
 ) -> None:
     exporter, _ = ready_draft(stack, kinds=[])
-    body = draft_body(load_sample(SAMPLE), "DLK")
+    body = draft_body(load_sample(SAMPLE), "DAK-LAK")
 
     first = exporter.create(body, key="order-7")
     stack.clock.advance(hours=23)
@@ -85,7 +85,7 @@ def test_retry_with_the_same_key_gets_the_first_response_and_creates_nothing(
 
 def test_same_key_with_a_different_body_is_refused(stack: Stack) -> None:
     exporter, _ = ready_draft(stack, kinds=[])
-    body = draft_body(load_sample(SAMPLE), "DLK")
+    body = draft_body(load_sample(SAMPLE), "DAK-LAK")
     exporter.create(body, key="order-7")
 
     response = exporter.create({**body, "remarks": ["exhibition"]}, key="order-7")
@@ -96,7 +96,7 @@ def test_same_key_with_a_different_body_is_refused(stack: Stack) -> None:
 
 def test_retry_while_the_first_still_runs_is_a_conflict(stack: Stack) -> None:
     exporter, _ = ready_draft(stack, kinds=[])
-    body = draft_body(load_sample(SAMPLE), "DLK")
+    body = draft_body(load_sample(SAMPLE), "DAK-LAK")
     fingerprint = request_hash(
         "POST", "/dossiers", DraftRequest.model_validate(body).model_dump(mode="json")
     )
@@ -111,7 +111,7 @@ def test_retry_while_the_first_still_runs_is_a_conflict(stack: Stack) -> None:
 
 def test_key_is_forgotten_after_24_hours(stack: Stack) -> None:
     exporter, _ = ready_draft(stack, kinds=[])
-    body = draft_body(load_sample(SAMPLE), "DLK")
+    body = draft_body(load_sample(SAMPLE), "DAK-LAK")
     first = json_body(exporter.create(body, key="order-7"))
     stack.clock.advance(hours=24, seconds=1)
 
@@ -122,7 +122,7 @@ def test_key_is_forgotten_after_24_hours(stack: Stack) -> None:
 
 def test_refused_request_releases_its_key_for_a_corrected_retry(stack: Stack) -> None:
     exporter, _ = ready_draft(stack, kinds=[])
-    body = {**draft_body(load_sample(SAMPLE), "DLK"), "remarks": ["issued_retroactively"]}
+    body = {**draft_body(load_sample(SAMPLE), "DAK-LAK"), "remarks": ["issued_retroactively"]}
 
     refused = exporter.create(body, key="order-7")
     fixed = exporter.create({**body, "remarks": []}, key="order-7")
@@ -134,7 +134,7 @@ def test_refused_request_releases_its_key_for_a_corrected_retry(stack: Stack) ->
 def test_invalid_idempotency_key_is_refused_with_its_pointer(stack: Stack) -> None:
     exporter, _ = ready_draft(stack, kinds=[])
 
-    response = exporter.create(draft_body(load_sample(SAMPLE), "DLK"), key="x" * 101)
+    response = exporter.create(draft_body(load_sample(SAMPLE), "DAK-LAK"), key="x" * 101)
 
     assert response.status_code == 422
     assert json_body(response)["errors"][0]["pointer"] == "/headers/Idempotency-Key"
