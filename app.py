@@ -7,13 +7,14 @@ import os
 from chalice import Chalice
 
 from chalicelib.handlers import tasks
-from chalicelib.handlers.api import departments, exporter, health, openapi, verification
+from chalicelib.handlers.api import departments, exporter, health, openapi, receipts, verification
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
 app.register_blueprint(health.blueprint)
 app.register_blueprint(departments.blueprint)
 app.register_blueprint(verification.blueprint)
+app.register_blueprint(receipts.blueprint)
 app.register_blueprint(exporter.blueprint)
 app.register_blueprint(openapi.blueprint)
 

@@ -20,11 +20,16 @@ if TYPE_CHECKING:
     from chalicelib.adapters.department_directory import TableDepartmentDirectory
     from chalicelib.adapters.dossier_store import DossierStore
     from chalicelib.adapters.idempotency_store import IdempotencyStore
+    from chalicelib.adapters.receipt_files import ReceiptFiles
+    from chalicelib.adapters.receipt_store import ReceiptStore
     from chalicelib.adapters.tokens import TokenVerifier
     from chalicelib.adapters.workflow import StepFunctionsWorkflow
+    from chalicelib.domain.receipt_provider import PdfSigner
+    from chalicelib.domain.receipts import Collector
     from chalicelib.services.certificates import CertificateSigner
     from chalicelib.services.departments import DepartmentService
     from chalicelib.services.dossiers import DossierService
+    from chalicelib.services.receipts import ReceiptDesk
     from chalicelib.services.traders import TraderService
 
 
@@ -82,6 +87,39 @@ class Container:
             self.settings.DOSSIER_STATE_MACHINE_ARN,
             self.settings.PAYMENT_TIMEOUT_DAYS * 86400,
         )
+
+    @cached_property
+    def receipt_store(self) -> ReceiptStore:
+        from chalicelib.adapters.receipt_store import ReceiptStore
+
+        return ReceiptStore(self.table)
+
+    @cached_property
+    def receipt_files(self) -> ReceiptFiles:
+        from chalicelib.adapters.receipt_files import ReceiptFiles
+
+        return ReceiptFiles(self.s3, self.settings.DOCUMENTS_BUCKET)
+
+    @cached_property
+    def receipt_signer(self) -> PdfSigner:
+        # NOTE: the collector's PDF signer is built from the signing adapter once it is wired.
+        from chalicelib.domain.errors import RuleViolationError
+
+        raise RuleViolationError("No signer is configured for receipt PDFs")
+
+    def receipt_desk(self, collector: Collector) -> ReceiptDesk:
+        from chalicelib.adapters.receipt_providers import receipt_provider_for
+        from chalicelib.services.receipts import ReceiptDesk
+
+        provider = receipt_provider_for(
+            collector.provider,
+            sandbox=collector.sandbox,
+            s3=self.s3,
+            bucket=self.settings.DOCUMENTS_BUCKET,
+            signer=lambda: self.receipt_signer,
+            secrets=self.secretsmanager,
+        )
+        return ReceiptDesk(store=self.receipt_store, provider=provider, now=self.clock)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:

@@ -95,3 +95,12 @@ class ErrorReport:
     error: str
     cause: str
     extra: dict[str, str] = field(default_factory=dict)
+
+
+class ReceiptProviderError(CoissuerError):
+    """The receipt provider refused a receipt for good (credentials, data, series).
+
+    Retrying cannot help: the workflow leaves the receipt step for operations.
+    """
+
+    status, title, type_slug = 502, "Receipt provider refused", "receipt-provider-refused"
