@@ -11,6 +11,11 @@ machine and secrets, so one province's load or incident never touches another.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +31,9 @@ from chalicelib.domain.registry import (
 )
 
 APP_NAME = "coissuer"
-CONFIG_FILE = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = ROOT / ".chalice" / "config.json"
+PROJECT_PARTS = ("app.py", "chalicelib", "requirements.txt", ".chalice", "infra", "state_machines")
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -41,6 +48,16 @@ class Deployment:
     public_domain: str
     mail_sender: str
     timestamp_authority_url: str
+
+
+EXAMPLE_DEPLOYMENT = Deployment(
+    account_id="123456789012",
+    region="ap-southeast-1",
+    user_pool_id="ap-southeast-1_Example1",
+    public_domain="coissuer.example.vn",
+    mail_sender="no-reply@coissuer.example.vn",
+    timestamp_authority_url="https://tsa.example.vn/tsr",
+)
 
 
 def stage_environment(
@@ -143,6 +160,53 @@ def add(
     if changed:
         config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     typer.echo(f"stage {unit.stage_name}: {'added' if changed else 'already up to date'}")
+
+
+@cli.command(name="check-package")
+def check_package(
+    province: Annotated[str, typer.Argument(help="Official code, department code or stage")],
+) -> None:
+    """Package a generated stage in a scratch copy of the project and cfn-lint the template.
+
+    Needs the package registry (chalice fetches Lambda wheels) and takes minutes."""
+    unit = resolve(province)
+    with tempfile.TemporaryDirectory() as scratch:
+        template = package_generated_stage(unit, EXAMPLE_DEPLOYMENT, Path(scratch))
+        lint = subprocess.run([_tool("cfn-lint"), str(template)], check=False)
+    typer.echo(f"cfn-lint {unit.stage_name}: {'clean' if lint.returncode == 0 else 'FAILED'}")
+    raise typer.Exit(lint.returncode)
+
+
+def package_generated_stage(unit: RegistryUnit, deployment: Deployment, scratch: Path) -> Path:
+    """`chalice package` of the unit's generated stage, with `infra/` merged; the template."""
+    project = scratch / "project"
+    project.mkdir()
+    skipped = shutil.ignore_patterns("__pycache__", "deployments", "venv")
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, project / part, ignore=skipped)
+        else:
+            shutil.copy2(source, project / part)
+    config_file = project / ".chalice" / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    add_stage(config, unit, deployment, [], replace=True)
+    config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    environment = {
+        **os.environ,
+        **config["environment_variables"],
+        **stage_environment(unit, [unit.code], deployment),
+        "AWS_DEFAULT_REGION": deployment.region,
+    }
+    out = project / "build" / unit.stage_name  # two levels down, as DefinitionUri expects
+    command = [_tool("chalice"), "package", "--stage", unit.stage_name]
+    command += ["--merge-template", "infra/resources.json", str(out)]
+    subprocess.run(command, cwd=project, env=environment, check=True)
+    return out / "sam.json"
+
+
+def _tool(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
 
 
 @cli.command(name="list")

@@ -11,7 +11,7 @@ Items:
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
@@ -86,7 +86,7 @@ class DepartmentStore:
     def events(self, code: str) -> list[DepartmentEvent]:
         condition = Key("PK").eq(f"DEPT#{code}") & Key("SK").begins_with("EVENT#")
         items = self._query(KeyConditionExpression=condition)
-        return [DepartmentEvent.model_validate(_plain(item)["event"]) for item in items]
+        return [DepartmentEvent.model_validate_json(item["event"]) for item in items]
 
     def _query_directory(self, condition: Any) -> list[Department]:
         items = self._query(IndexName=_GSI, KeyConditionExpression=condition)
@@ -123,6 +123,17 @@ class DepartmentStore:
             raise _translated(error) from error
 
 
+class DepartmentRecords:
+    """Departments as the dossier service reads them: one plain mapping, or None."""
+
+    def __init__(self, store: DepartmentStore) -> None:
+        self._store = store
+
+    def get(self, code: str) -> Mapping[str, Any] | None:
+        department = self._store.find(code)
+        return None if department is None else department.model_dump(mode="json")
+
+
 def _translated(error: ClientError) -> Exception:
     code = error.response["Error"]["Code"]
     if code in _RETRYABLE:
@@ -140,7 +151,11 @@ def _profile_item(department: Department) -> dict[str, Any]:
         "GSI2PK": DIRECTORY_KEY,
         "GSI2SK": f"{department.state}#{department.code}",
         "version": department.version,
-        "department": department.model_dump(mode="json", exclude={"version"}),
+        "state": department.state.value,
+        "issuer_code": department.issuer_code,
+        # One JSON attribute rather than a nested map: read and written whole, and cheaper
+        # to (de)serialise than a deep map.
+        "profile": department.model_dump_json(exclude={"version"}),
     }
 
 
@@ -148,24 +163,13 @@ def _event_item(event: DepartmentEvent) -> dict[str, Any]:
     return {
         "PK": f"DEPT#{event.department}",
         "SK": f"EVENT#{event.at.isoformat()}#{event.version:08d}",
-        "event": event.model_dump(mode="json"),
+        "event": event.model_dump_json(),
     }
 
 
 def _department_from(item: dict[str, Any]) -> Department:
-    plain = _plain(item)
-    return Department.model_validate({**plain["department"], "version": plain["version"]})
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; every number stored here is an integer."""
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_plain(inner) for inner in value]
-    return value
+    department = Department.model_validate_json(item["profile"])
+    return department.model_copy(update={"version": int(item["version"])})
 
 
 def _put(

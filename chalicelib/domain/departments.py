@@ -27,15 +27,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.errors import RuleViolationError
+from chalicelib.domain.traders import normalise_tax_code
 from chalicelib.domain.working_calendar import DaysOff, WorkingCalendar, WorkingHours
 
 MINISTRY_CODE = "MOIT-XNK"
 
 _DEPARTMENT_CODE = r"^[A-Z][A-Z0-9-]{1,31}$"
-_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 class DepartmentState(StrEnum):
@@ -84,7 +84,10 @@ class ContactRole(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # Schemas are built on first use, not at import: most functions never touch departments.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Contact(_Frozen):
@@ -93,7 +96,7 @@ class Contact(_Frozen):
     title: str | None = Field(default=None, max_length=120)
     phone: str = Field(description="Vietnamese number; stored in E.164 form")
     zalo: bool = False
-    email: EmailStr
+    email: str = Field(max_length=254)
     signing_certificate: str | None = Field(
         default=None,
         max_length=200,
@@ -105,6 +108,17 @@ class Contact(_Frozen):
     @classmethod
     def _vietnamese_phone(cls, phone: str) -> str:
         return vietnamese_phone_e164(phone)
+
+    @field_validator("email")
+    @classmethod
+    def _deliverable_shape(cls, email: str) -> str:
+        # Imported here: email-validator pulls in dnspython, a cold-start cost for every route.
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise ValueError(str(error)) from error
 
 
 class FeeAccount(_Frozen):
@@ -144,10 +158,8 @@ class DepartmentDetails(_Frozen):
 
     @field_validator("tax_code")
     @classmethod
-    def _tax_code_shape(cls, tax_code: str | None) -> str | None:
-        if tax_code is not None and not _TAX_CODE.match(tax_code):
-            raise ValueError("tax code must be 10 digits, or 13 as NNNNNNNNNN-NNN")
-        return tax_code
+    def _valid_tax_code(cls, tax_code: str | None) -> str | None:
+        return None if tax_code is None else normalise_tax_code(tax_code)
 
     @field_validator("allowed_forms")
     @classmethod
@@ -171,8 +183,8 @@ class Department(_Frozen):
     fee_account: FeeAccount | None = None
     receipt: ReceiptSeries | None = None
     allowed_forms: tuple[str, ...] = ()
-    working_hours: WorkingHours = WorkingHours()
-    days_off: DaysOff = DaysOff()
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)
+    days_off: DaysOff = Field(default_factory=DaysOff)
     fee_collection_from: date | None = None
     e_receipts_from: date | None = None
     contacts: tuple[Contact, ...] = ()

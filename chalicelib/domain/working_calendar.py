@@ -27,7 +27,7 @@ _SEARCH_LIMIT_DAYS = 3660
 class WorkingPeriod(BaseModel):
     """One stretch of working time within a day, e.g. 08:00-12:00."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     start: time
     end: time
@@ -42,12 +42,14 @@ class WorkingPeriod(BaseModel):
 class WorkingHours(BaseModel):
     """Working weekdays (Monday = 0) and the periods worked on each working day."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
-    periods: tuple[WorkingPeriod, ...] = (
-        WorkingPeriod(start=time(8, 0), end=time(12, 0)),
-        WorkingPeriod(start=time(13, 0), end=time(17, 0)),
+    periods: tuple[WorkingPeriod, ...] = Field(
+        default_factory=lambda: (
+            WorkingPeriod(start=time(8, 0), end=time(12, 0)),
+            WorkingPeriod(start=time(13, 0), end=time(17, 0)),
+        )
     )
     timezone: str = VIETNAM_TIME
 
@@ -79,7 +81,7 @@ class WorkingHours(BaseModel):
 class DaysOff(BaseModel):
     """The department's own exceptions to the national calendar."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     days_off: tuple[date, ...] = Field(default=(), max_length=400)
     make_up_days: tuple[date, ...] = Field(default=(), max_length=400)

@@ -55,7 +55,9 @@ class DepartmentRepository(Protocol):
 class EvidenceRecord(BaseModel):
     """Evidence for one gate as operations enter it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, defer_build=True
+    )
 
     document_number: str = Field(min_length=1, max_length=100)
     document_date: date
@@ -63,6 +65,8 @@ class EvidenceRecord(BaseModel):
 
 
 class GateStatus(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     gate: Gate
     holds: bool
     document_number: str | None = None
@@ -71,6 +75,8 @@ class GateStatus(BaseModel):
 
 class Readiness(BaseModel):
     """One department at a glance: where it stands and what its next move still needs."""
+
+    model_config = ConfigDict(defer_build=True)
 
     code: str
     name_en: str
@@ -82,6 +88,8 @@ class Readiness(BaseModel):
 
 
 class PublishedContact(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     role: ContactRole
     title: str | None
@@ -91,6 +99,8 @@ class PublishedContact(BaseModel):
 
 
 class DirectoryEntry(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     name_vi: str
     name_en: str

@@ -2,11 +2,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from chalicelib.adapters.department_store import DepartmentStore
+from chalicelib.adapters.department_store import DepartmentRecords, DepartmentStore
 from chalicelib.domain.departments import (
     ALL_GATES,
     GATES_FOR_MOVE,
     DepartmentDetails,
+    DepartmentEvent,
     DepartmentState,
     Gate,
 )
@@ -156,8 +157,12 @@ def test_stale_write_is_a_conflict(service, store):
     service.onboard("HAI-PHONG", DepartmentDetails(tax_code="0200999999"), actor="ops.lan")
 
     newer = stale.model_copy(update={"version": stale.version + 1})
+    event = DepartmentEvent(
+        department="HAI-PHONG", at=NOW, actor="ops.lan", action="details_updated", version=9
+    )
     with pytest.raises(ConflictError):
-        store.save(newer, stale, service._event(newer, "ops.lan", "details_updated"))
+        store.save(newer, stale, event)
+    assert store.get("HAI-PHONG").tax_code == "0200999999"
 
 
 def test_issuer_codes_stay_unique_across_departments(service, store):
@@ -187,3 +192,14 @@ def test_a_province_stage_seeds_and_onboards_only_the_departments_it_serves(stor
     assert added == ["HAI-PHONG"]
     with pytest.raises(RuleViolationError, match="does not serve"):
         service.onboard("HA-NOI", full_details(), actor="ops.lan")
+
+
+def test_dossier_service_reads_a_department_as_state_and_forms(service, store):
+    service.onboard("HAI-PHONG", full_details(), actor="ops.lan")
+    records = DepartmentRecords(store)
+
+    record = records.get("HAI-PHONG")
+
+    assert record["state"] == "pending"
+    assert record["allowed_forms"] == ["D", "E", "AK", "EUR.1"]
+    assert records.get("HA-NOI") is None

@@ -50,7 +50,7 @@ def contacts() -> tuple[Contact, ...]:
 
 def full_details() -> DepartmentDetails:
     return DepartmentDetails(
-        tax_code="0200123456",
+        tax_code="0200123457",
         fee_account=FeeAccount(
             bank_bin="970407", account_number="19036688001011", account_name="SO CONG THUONG HP"
         ),

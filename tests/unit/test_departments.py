@@ -124,6 +124,8 @@ def test_phone_numbers_are_validated_as_vietnamese_and_stored_in_e164():
 def test_details_reject_bad_tax_codes_issuer_codes_and_emails():
     with pytest.raises(ValidationError):
         DepartmentDetails(tax_code="12345")
+    with pytest.raises(ValidationError, match="check digit"):
+        DepartmentDetails(tax_code="0200123456")
     with pytest.raises(ValidationError):
         DepartmentDetails(issuer_code="H")
     with pytest.raises(ValidationError):

@@ -27,23 +27,31 @@ _TAGS = ("departments",)
 
 
 class DirectoryView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     departments: list[DirectoryEntry]
 
 
 class ReadinessView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     departments: list[Readiness]
 
 
 class SeedView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     added: list[str]
 
 
 class HistoryView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     events: list[DepartmentEvent]
 
 
 class MoveRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     state: DepartmentState
     reason: str | None = Field(default=None, max_length=500)
@@ -59,6 +67,7 @@ class MoveRequest(BaseModel):
     tags=("public",),
 )
 def directory(call: Call) -> DirectoryView:
+    # NOTE: a stage lists the live departments of its own table, not those of other stages.
     return DirectoryView(departments=container().departments.directory())
 
 

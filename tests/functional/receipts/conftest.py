@@ -9,13 +9,13 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
 from chalicelib.adapters.builtin_receipt_issuer import BuiltInReceiptIssuer
 from chalicelib.adapters.receipt_store import ReceiptStore
 from chalicelib.domain.receipts import Collector, FeeCharge, Payer, ReceiptDraft
 from tests.fakes.pdf_signer import PyHankoTestSigner, self_signed_collector_key
+from tests.isolated_aws import isolated_aws
 
 REGION = "ap-southeast-1"
 BUCKET = "coissuer-documents-test"
@@ -52,7 +52,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with isolated_aws():
         yield
 
 
