@@ -1,11 +1,13 @@
 """Reads an issuing department's standing from the table: `DEPT#{code}` / `PROFILE`.
 
 The record keeps `state`, `allowed_forms` and `fee_collection_live_from` as attributes; a
-record that nests them under `department` (with `fee_collection_from`) is read as well.
+record written by the department registry (its profile as one JSON attribute `profile`, with
+`fee_collection_from`) is read as well.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -34,7 +36,7 @@ class TableDepartmentDirectory:
 
 
 def _attributes(item: dict[str, Any]) -> dict[str, Any]:
-    nested = item.get("department")
-    if not isinstance(nested, dict):
+    if not isinstance(item.get("profile"), str):
         return item
-    return {**nested, "fee_collection_live_from": nested.get("fee_collection_from")}
+    profile = json.loads(item["profile"])
+    return {**profile, "fee_collection_live_from": profile.get("fee_collection_from")}
