@@ -6,8 +6,16 @@ import os
 
 from chalice import Chalice
 
-from chalicelib.handlers import tasks
-from chalicelib.handlers.api import departments, exporter, health, openapi, receipts, verification
+from chalicelib.handlers import events, tasks
+from chalicelib.handlers.api import (
+    departments,
+    exporter,
+    health,
+    openapi,
+    receipts,
+    reconciliation_routes,
+    verification,
+)
 from chalicelib.settings import SettingsError
 
 app = Chalice(app_name="coissuer")
@@ -15,6 +23,7 @@ app.register_blueprint(health.blueprint)
 app.register_blueprint(departments.blueprint)
 app.register_blueprint(verification.blueprint)
 app.register_blueprint(receipts.blueprint)
+app.register_blueprint(reconciliation_routes.blueprint)
 app.register_blueprint(exporter.blueprint)
 app.register_blueprint(openapi.blueprint)
 
@@ -38,3 +47,12 @@ render_certificate = app.lambda_function(name="render_certificate")(tasks.render
 sign_certificate = app.lambda_function(name="sign_certificate")(tasks.sign_certificate)
 publish_certificate = app.lambda_function(name="publish_certificate")(tasks.publish_certificate)
 notify_exporter = app.lambda_function(name="notify_exporter")(tasks.notify_exporter)
+
+reconcile_statements = app.on_sqs_message(
+    queue=STATEMENTS_QUEUE, batch_size=1, name="reconcile_statements"
+)(events.reconcile_statements)
+# Scheduled by the stage's rules: daily 02:00 UTC (09:00 Vietnam), monthly on the 1st.
+check_statements_arrived = app.lambda_function(name="check_statements_arrived")(
+    events.check_statements_arrived
+)
+monthly_remittance = app.lambda_function(name="monthly_remittance")(events.monthly_remittance)

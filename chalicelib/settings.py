@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     PAYMENT_TIMEOUT_DAYS: int = Field(default=7, ge=1, le=60)
     DEPARTMENT_CODES: str = ""
 
+    RECONCILIATION_PENDING_WORKING_DAYS: int = Field(default=3, ge=0, le=30)
+    RECONCILIATION_TIMING_WINDOW_MINUTES: int = Field(default=30, ge=0, le=720)
+
 
 def load_settings() -> Settings:
     try:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.attachment_bucket import AttachmentBucket
     from chalicelib.adapters.certificate_files import CertificateFiles
     from chalicelib.adapters.certificate_store import CertificateStore
+    from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.department_directory import TableDepartmentDirectory
     from chalicelib.adapters.dossier_store import DossierStore
     from chalicelib.adapters.idempotency_store import IdempotencyStore
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.services.departments import DepartmentService
     from chalicelib.services.dossiers import DossierService
     from chalicelib.services.receipts import ReceiptDesk
+    from chalicelib.services.reconciliation import ReconciliationService
     from chalicelib.services.traders import TraderService
 
 
@@ -102,10 +104,10 @@ class Container:
 
     @cached_property
     def receipt_signer(self) -> PdfSigner:
-        # NOTE: the collector's PDF signer is built from the signing adapter once it is wired.
-        from chalicelib.domain.errors import RuleViolationError
+        from chalicelib.adapters.signing import CollectorPdfSigner
 
-        raise RuleViolationError("No signer is configured for receipt PDFs")
+        # The department's signing key also signs its receipts, invisibly.
+        return CollectorPdfSigner(self.certificate_signer, self.settings.SIGNING_SECRET_NAME)
 
     def receipt_desk(self, collector: Collector) -> ReceiptDesk:
         from chalicelib.adapters.receipt_providers import receipt_provider_for
@@ -120,6 +122,24 @@ class Container:
             secrets=self.secretsmanager,
         )
         return ReceiptDesk(store=self.receipt_store, provider=provider, now=self.clock)
+
+    @cached_property
+    def dossier_store(self) -> Any:
+        from chalicelib.adapters.dossier_store import DossierStore
+
+        return DossierStore(self.table)
+
+    @cached_property
+    def task_tokens(self) -> Any:
+        from chalicelib.adapters.task_tokens import TaskTokens
+
+        return TaskTokens(self.table)
+
+    @cached_property
+    def mailer(self) -> Any:
+        from chalicelib.adapters.mail import Mailer
+
+        return Mailer(self.ses, self.settings.MAIL_SENDER)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:
@@ -198,6 +218,42 @@ class Container:
         from chalicelib.services.certificates import build_signer
 
         return build_signer(self)
+
+    @cached_property
+    def reconciliation_departments(self) -> TableDepartmentAccounts:
+        from chalicelib.adapters.department_accounts import TableDepartmentAccounts
+
+        return TableDepartmentAccounts(self.table)
+
+    @cached_property
+    def reconciliation(self) -> ReconciliationService:
+        from datetime import timedelta
+
+        from chalicelib.adapters.missed_payments import TableMissedPayments
+        from chalicelib.adapters.operations_alerts import TableAlerts
+        from chalicelib.adapters.payment_ledger import DynamoPaymentLedger
+        from chalicelib.adapters.reconciliation_report import S3ReportStore
+        from chalicelib.adapters.statement_bucket import S3StatementFiles
+        from chalicelib.adapters.statement_ledger import DynamoStatementLedger
+        from chalicelib.domain.reconciliation import ReconciliationPolicy
+        from chalicelib.services.reconciliation import ReconciliationService
+        from chalicelib.telemetry import metrics
+
+        return ReconciliationService(
+            departments=self.reconciliation_departments,
+            payments=DynamoPaymentLedger(self.table),
+            statements=DynamoStatementLedger(self.table),
+            reports=S3ReportStore(self.s3, self.settings.DOCUMENTS_BUCKET),
+            files=S3StatementFiles(self.s3),
+            recorder=TableMissedPayments(self.table),
+            alerts=TableAlerts(self.table, self.clock),
+            metrics=metrics,
+            policy=ReconciliationPolicy(
+                pending_working_days=self.settings.RECONCILIATION_PENDING_WORKING_DAYS,
+                timing_window=timedelta(minutes=self.settings.RECONCILIATION_TIMING_WINDOW_MINUTES),
+            ),
+            clock=self.clock,
+        )
 
 
 _current: Container | None = None

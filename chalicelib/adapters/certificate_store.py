@@ -151,6 +151,8 @@ class CertificateStore:
                      "Item": {"PK": f"COPDF#{pdf_sha256}", "SK": "META",
                               "reference_number": reference_number}}},
             dossier_update.transact_item(self._name),
+            # A dossier update may bring more items, such as its history event.
+            *getattr(dossier_update, "extra_items", lambda _name: [])(self._name),
         ]  # fmt: skip
         self._transact(items, f"publish {reference_number}")
         return self._require(reference_number)

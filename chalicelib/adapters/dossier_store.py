@@ -201,6 +201,14 @@ class DossierStore:
         if self._transact(items, "update dossier"):
             raise self._stale(dossier)
 
+    def meta_update(self, dossier: Dossier, expected_version: int) -> dict[str, Any]:
+        """The conditional update that saves `dossier`, for another feature's transaction."""
+        return self._meta_update(dossier, expected_version)
+
+    def event_item(self, event: HistoryEvent) -> dict[str, Any]:
+        """A history event's item, for another feature's transaction."""
+        return self._event_item(event)
+
     def list_by_trader(
         self,
         tax_code: str,
@@ -292,7 +300,9 @@ class DossierStore:
         }
         if dossier.department_code and dossier.status != Status.DRAFT:
             keys["GSI2PK"] = queue_pk(dossier.department_code, dossier.status)
-            keys["GSI2SK"] = f"{dossier.updated_at.isoformat()}#{dossier.id}"
+            # Work queues sort by the review deadline where there is one, else by age.
+            ordered_by = dossier.review.due_at or dossier.updated_at
+            keys["GSI2SK"] = f"{ordered_by.isoformat()}#{dossier.id}"
         return keys
 
     def _meta_item(self, dossier: Dossier) -> dict[str, Any]:

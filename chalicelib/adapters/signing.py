@@ -107,6 +107,39 @@ class PadesCertificateSigner:
         return out.getvalue()
 
 
+class CollectorPdfSigner:
+    """Signs receipts (the receipts' `PdfSigner` port) invisibly, as the collecting department."""
+
+    FIELD = "CollectorSignature"
+
+    def __init__(self, signer: Any, reference: str) -> None:
+        self._signer = signer
+        self._reference = reference
+
+    @property
+    def reference(self) -> str:
+        return self._reference
+
+    def sign(self, pdf: bytes) -> bytes:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
+        meta = signers.PdfSignatureMetadata(
+            field_name=self.FIELD,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason="Fee and charge receipt",
+            location="Viet Nam",
+        )
+        pdf_signer = signers.PdfSigner(
+            meta, signer=self._signer._signer, timestamper=self._signer._timestamper
+        )
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        out = io.BytesIO()
+        pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=out)
+        return out.getvalue()
+
+
 def local_signer(secret: SigningSecret, tsa_url: str | None = None) -> PadesCertificateSigner:
     """A signer whose key is held in memory, parsed once."""
     from cryptography.hazmat.primitives import serialization

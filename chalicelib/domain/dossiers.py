@@ -236,6 +236,46 @@ Remarks = Annotated[list[RemarkCode], Field(max_length=10)]
 Deferred = Annotated[list[AttachmentKind], Field(max_length=6)]
 
 
+class AmendmentComment(_Strict):
+    """A reviewer's comment on one field (a JSON pointer) or one attached document kind."""
+
+    target: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class RefusalReason(StrEnum):
+    """Refusal grounds of Decree 31 (Art. 21), as a list the reviewer picks from."""
+
+    NO_TRADER_PROFILE = "no_trader_profile"
+    INCOMPLETE_DOSSIER = "incomplete_dossier"
+    INCONSISTENT_DOSSIER = "inconsistent_dossier"
+    ORIGIN_CRITERIA_NOT_MET = "origin_criteria_not_met"
+    FORGED_DOCUMENTS = "forged_documents"
+    TRADER_SUSPENDED = "trader_suspended"
+    OTHER = "other"
+
+
+class ReviewRecord(_Strict):
+    """What review has said about the dossier so far; comments survive resubmission."""
+
+    due_at: datetime | None = None
+    reviewer: str | None = None
+    overdue_flagged_at: datetime | None = None
+    rounds: int = 0
+    comments: list[AmendmentComment] = Field(default_factory=list, max_length=200)
+    refusal_reason: RefusalReason | None = None
+    refusal_text: str | None = None
+
+
+class AttentionRecord(_Strict):
+    """Why a workflow step stopped, for operations to act on."""
+
+    step: str
+    error: str
+    cause: Annotated[str, StringConstraints(max_length=2000)] = ""
+    at: datetime
+
+
 class DossierContent(_Strict):
     """What the exporter fills in; every field may be empty while the dossier is a draft."""
 
@@ -287,6 +327,10 @@ class Dossier(DossierContent):
     derived_remarks: list[str] = Field(default_factory=list)
     cloned_from: str | None = None
     attempt: int = 0
+    review: ReviewRecord = Field(default_factory=lambda: ReviewRecord())
+    attention: AttentionRecord | None = None
+    receipt_attention: AttentionRecord | None = None
+    signing_leader: str | None = None
 
     @property
     def importing_country(self) -> str | None:
@@ -367,7 +411,8 @@ def visible_to(dossier: Dossier, caller: Principal) -> bool:
 
 
 def ensure_editable(dossier: Dossier) -> None:
-    if dossier.status != S.DRAFT:
+    # An exporter amends the same dossier when the reviewer asks for it.
+    if dossier.status not in (S.DRAFT, S.AMENDMENT_REQUESTED):
         raise ConflictError(
             f"Only a draft can be changed; this dossier is {dossier.status}",
             status=dossier.status.value,

@@ -20,6 +20,7 @@ RENEWAL_YEARS = 2
 
 _TAX_CODE = re.compile(r"^(\d{10})(?:-?(\d{3}))?$")
 
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -89,6 +90,10 @@ class TraderDetails(_Strict):
     legal_representative: Person
     signatories: list[Signatory] = Field(min_length=1, max_length=20)
     factories: list[Factory] = Field(default_factory=list, max_length=50)
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+        | None
+    ) = None
 
 
 class TraderRegistration(TraderDetails):

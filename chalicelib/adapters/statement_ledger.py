@@ -1,0 +1,235 @@
+"""What the table knows of statements: claims, summaries, the day index and pending payments.
+
+Items:
+    STMT#{dept}#{date}#{file_hash} / SUMMARY    claim, then summary of one statement file
+    STMTDAY#{dept}#{date} / {file_hash}         index of the files reconciled for a day
+    STMTID#{dept}#{statement_id} / CLAIM        the bank's statement id, claimed by one file
+    RECONPENDING#{dept} / {payment_reference}   a recorded payment no statement carried yet
+
+A file is claimed with a conditional put before any work, so a second delivery of the same
+file, at once or later, finds the claim and stops. A claim left `in_progress` by a crashed
+run can be taken over once its lease has run out, so a retry is never blocked for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.errors import TransientError
+from chalicelib.domain.reconciliation import PendingPayment
+
+CLAIM_LEASE = timedelta(minutes=20)
+# Resolved pending payments are kept this long for re-runs, then expire (table TTL).
+PENDING_KEPT = timedelta(days=90)
+
+
+def summary_key(department: str, day: date, file_hash: str) -> dict[str, str]:
+    return {"PK": f"STMT#{department}#{day.isoformat()}#{file_hash}", "SK": "SUMMARY"}
+
+
+class DynamoStatementLedger:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def claim_file(self, department: str, day: date, file_hash: str, now: datetime) -> bool:
+        """True when this run may reconcile the file; False when it is done or in hand."""
+        item = {
+            **summary_key(department, day, file_hash),
+            "status": "in_progress",
+            "claimed_at": now.isoformat(),
+            "department": department,
+            "day": day.isoformat(),
+            "file_hash": file_hash,
+        }
+        condition = "attribute_not_exists(PK) OR (#status = :busy AND claimed_at < :expired)"
+        values = {":busy": "in_progress", ":expired": (now - CLAIM_LEASE).isoformat()}
+        return self._put_if(item, condition, {"#status": "status"}, values)
+
+    def release_claim(self, department: str, day: date, file_hash: str) -> None:
+        """Drop an unfinished claim (the run failed), so a redelivery tries again."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._table.delete_item(
+                Key=summary_key(department, day, file_hash),
+                ConditionExpression="#status = :busy",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":busy": "in_progress"},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise TransientError("statement claim could not be released") from error
+        except BotoCoreError as error:
+            raise TransientError("statement claim could not be released") from error
+
+    def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool:
+        """True when no other file carried this bank statement id before."""
+        item = {
+            "PK": f"STMTID#{department}#{statement_id}",
+            "SK": "CLAIM",
+            "file_hash": file_hash,
+        }
+        condition = "attribute_not_exists(PK) OR file_hash = :mine"
+        return self._put_if(item, condition, None, {":mine": file_hash})
+
+    def finish(self, department: str, day: date, file_hash: str, summary: dict[str, Any]) -> None:
+        """Record the outcome, then index the file under its day.
+
+        Both writes put the same items for the same run, so a retry after a crash between
+        them completes the pair; the claim taken before reconciling is the guard.
+        """
+        summary_item = {
+            **summary_key(department, day, file_hash),
+            **_to_item(summary),
+            "department": department,
+            "day": day.isoformat(),
+            "file_hash": file_hash,
+        }
+        index_item = {
+            "PK": f"STMTDAY#{department}#{day.isoformat()}",
+            "SK": file_hash,
+            "status": summary["status"],
+            "sequence_number": summary.get("sequence_number") or "",
+            "report_keys": summary.get("report_keys", []),
+        }
+        self._call(self._table.put_item, Item=summary_item)
+        self._call(self._table.put_item, Item=index_item)
+
+    def files_of_day(self, department: str, day: date) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        response = self._call(
+            self._table.query,
+            KeyConditionExpression=Key("PK").eq(f"STMTDAY#{department}#{day.isoformat()}"),
+        )
+        return list(response.get("Items", []))
+
+    def summary(self, department: str, day: date, file_hash: str) -> dict[str, Any] | None:
+        response = self._call(self._table.get_item, Key=summary_key(department, day, file_hash))
+        return response.get("Item")
+
+    def last_sequence_number(self, department: str, day: date) -> str | None:
+        numbers = [
+            item["sequence_number"]
+            for item in self.files_of_day(department, day)
+            if item.get("sequence_number")
+        ]
+        return max(numbers) if numbers else None
+
+    def pending_payments(self, department: str) -> Iterator[PendingPayment]:
+        from boto3.dynamodb.conditions import Key
+
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(f"RECONPENDING#{department}")
+        }
+        while True:
+            page = self._call(self._table.query, **query)
+            for item in page.get("Items", []):
+                yield PendingPayment(
+                    payment_reference=item["SK"],
+                    amount_vnd=int(item["amount_vnd"]),
+                    txn_id=item["txn_id"],
+                    dossier_id=item["dossier_id"],
+                    recorded_on=date.fromisoformat(item["recorded_on"]),
+                    timing=bool(item.get("timing", False)),
+                    resolved_on=_optional_date(item.get("resolved_on")),
+                )
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def save_pending(
+        self,
+        department: str,
+        still_pending: Iterable[PendingPayment],
+        resolved: Iterable[PendingPayment],
+        *,
+        resolved_on: date,
+    ) -> None:
+        """Idempotent: the same result written twice leaves the same items.
+
+        Resolved payments stay, marked with the day that resolved them, so that a re-run of an
+        earlier day sees the same pending payments as its first run did; they expire later.
+        """
+        partition = f"RECONPENDING#{department}"
+        resolved_items = [item.model_copy(update={"resolved_on": resolved_on}) for item in resolved]
+        try:
+            with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+                for item in [*still_pending, *resolved_items]:
+                    batch.put_item(Item=_pending_item(partition, item))
+        except Exception as error:
+            raise TransientError("pending payments could not be saved") from error
+
+    def _put_if(
+        self,
+        item: dict[str, Any],
+        condition: str,
+        names: dict[str, str] | None,
+        values: dict[str, Any],
+    ) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        arguments: dict[str, Any] = {
+            "Item": item,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            arguments["ExpressionAttributeNames"] = names
+        try:
+            self._table.put_item(**arguments)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise TransientError("statement claim could not be written") from error
+        except BotoCoreError as error:
+            raise TransientError("statement claim could not be written") from error
+        return True
+
+    def _call(self, operation: Any, **arguments: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return operation(**arguments)
+        except (ClientError, BotoCoreError) as error:
+            raise TransientError("statement records could not be accessed") from error
+
+
+def _pending_item(partition: str, item: PendingPayment) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "PK": partition,
+        "SK": item.payment_reference,
+        "amount_vnd": item.amount_vnd,
+        "txn_id": item.txn_id,
+        "dossier_id": item.dossier_id,
+        "recorded_on": item.recorded_on.isoformat(),
+        "timing": item.timing,
+    }
+    if item.resolved_on is not None:
+        record["resolved_on"] = item.resolved_on.isoformat()
+        expiry = datetime.combine(item.resolved_on + PENDING_KEPT, datetime.min.time(), UTC)
+        record["expires_at"] = int(expiry.timestamp())
+    return record
+
+
+def _optional_date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _to_item(summary: dict[str, Any]) -> dict[str, Any]:
+    return {key: _to_attribute(value) for key, value in summary.items() if value is not None}
+
+
+def _to_attribute(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _to_attribute(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_attribute(inner) for inner in value]
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
