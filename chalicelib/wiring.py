@@ -124,7 +124,7 @@ class Container:
         return ReceiptDesk(store=self.receipt_store, provider=provider, now=self.clock)
 
     @cached_property
-    def dossier_store(self) -> Any:
+    def dossier_store(self) -> DossierStore:
         from chalicelib.adapters.dossier_store import DossierStore
 
         return DossierStore(self.table)
@@ -148,12 +148,6 @@ class Container:
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
         )
-
-    @cached_property
-    def dossier_store(self) -> DossierStore:
-        from chalicelib.adapters.dossier_store import DossierStore
-
-        return DossierStore(self.table)
 
     @cached_property
     def idempotency_store(self) -> IdempotencyStore:
