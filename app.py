@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 
-from chalice import Chalice
+from chalice import Chalice, Cron, Rate
 
-from chalicelib.handlers import events, tasks
+from chalicelib.handlers import bank, events, tasks
 from chalicelib.handlers.api import (
     departments,
     exporter,
     health,
     openapi,
+    payments,
     receipts,
     reconciliation_routes,
+    review,
     verification,
 )
 from chalicelib.settings import SettingsError
@@ -24,6 +26,9 @@ app.register_blueprint(departments.blueprint)
 app.register_blueprint(verification.blueprint)
 app.register_blueprint(receipts.blueprint)
 app.register_blueprint(reconciliation_routes.blueprint)
+app.register_blueprint(bank.blueprint)
+app.register_blueprint(payments.blueprint)
+app.register_blueprint(review.blueprint)
 app.register_blueprint(exporter.blueprint)
 app.register_blueprint(openapi.blueprint)
 
@@ -51,8 +56,13 @@ notify_exporter = app.lambda_function(name="notify_exporter")(tasks.notify_expor
 reconcile_statements = app.on_sqs_message(
     queue=STATEMENTS_QUEUE, batch_size=1, name="reconcile_statements"
 )(events.reconcile_statements)
-# Scheduled by the stage's rules: daily 02:00 UTC (09:00 Vietnam), monthly on the 1st.
-check_statements_arrived = app.lambda_function(name="check_statements_arrived")(
-    events.check_statements_arrived
+# Schedules in UTC: 02:00 is 09:00 in Vietnam.
+check_statements_arrived = app.schedule(
+    Cron(0, 2, "*", "*", "?", "*"), name="check_statements_arrived"
+)(events.check_statements_arrived)
+monthly_remittance = app.schedule(Cron(0, 1, 1, "*", "?", "*"), name="monthly_remittance")(
+    events.monthly_remittance
 )
-monthly_remittance = app.lambda_function(name="monthly_remittance")(events.monthly_remittance)
+watch_review_sla = app.schedule(Rate(15, unit=Rate.MINUTES), name="watch_review_sla")(
+    events.watch_review_sla
+)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.services.certificates import CertificateSigner
     from chalicelib.services.departments import DepartmentService
     from chalicelib.services.dossiers import DossierService
+    from chalicelib.services.payments import Payments
     from chalicelib.services.receipts import ReceiptDesk
     from chalicelib.services.reconciliation import ReconciliationService
     from chalicelib.services.traders import TraderService
@@ -89,6 +90,17 @@ class Container:
             self.settings.DOSSIER_STATE_MACHINE_ARN,
             self.settings.PAYMENT_TIMEOUT_DAYS * 86400,
         )
+
+    @cached_property
+    def payments(self) -> Payments:
+        from chalicelib.adapters.payment_store import PaymentStore
+        from chalicelib.adapters.secrets import SecretsManagerBankSecrets
+        from chalicelib.services.payments import Payments
+
+        secrets = SecretsManagerBankSecrets(
+            self.secretsmanager, self.settings.BANK_SECRET_PREFIX + "{bank}"
+        )
+        return Payments(store=PaymentStore(self.table), secrets=secrets, workflow=self.workflow)
 
     @cached_property
     def receipt_store(self) -> ReceiptStore:

@@ -33,7 +33,13 @@ def reconcile_statements(event: Any, context: Any = None) -> None:
         metrics.flush_metrics()
 
 
-def check_statements_arrived(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def _payload(event: Any) -> dict[str, Any]:
+    # A schedule delivers a CloudWatch event object; an on-demand run passes a plain dict.
+    payload = event.to_dict() if hasattr(event, "to_dict") else event
+    return payload if isinstance(payload, dict) else {}
+
+
+def check_statements_arrived(event: Any, context: Any = None) -> dict[str, Any]:
     """Scheduled daily at 09:00 Vietnam time (02:00 UTC): yesterday's statements."""
     logger.set_correlation_id(getattr(context, "aws_request_id", None))
     deps = container()
@@ -43,9 +49,10 @@ def check_statements_arrived(event: dict[str, Any], context: Any = None) -> dict
     return {"day": day.isoformat(), "missing": missing}
 
 
-def monthly_remittance(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def monthly_remittance(event: Any, context: Any = None) -> dict[str, Any]:
     """Scheduled on the 1st of each month: last month's fees per live department."""
     logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    event = _payload(event)
     deps = container()
     month = event.get("month") or previous_month(deps.clock())
     departments = event.get("departments") or deps.reconciliation_departments.live_departments()
@@ -63,3 +70,12 @@ def _objects_in(body: str) -> list[tuple[str, str]]:
         # AWS names the event `ObjectCreated:Put`; some emulators prefix it with `s3:`.
         if record.get("eventName", "").removeprefix("s3:").startswith("ObjectCreated")
     ]
+
+
+def watch_review_sla(event: Any, context: Any = None) -> dict[str, Any]:
+    """Scheduled every 15 minutes: flag dossiers past their review deadline, tell the department."""
+    from chalicelib.services.sla import watch_review_deadlines
+
+    logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    payload = _payload(event)
+    return watch_review_deadlines(container(), payload.get("departments"))

@@ -44,7 +44,6 @@ RESUME_AT = {
     "notify": "notify",
 }
 WAITING_STATUSES = {
-    "payment": {Status.AWAITING_PAYMENT},
     "review": {Status.SUBMITTED, Status.PAID, Status.UNDER_REVIEW},
     "amendment": {Status.AMENDMENT_REQUESTED},
     "signature": {Status.AWAITING_SIGNATURE},
@@ -107,8 +106,13 @@ class Lifecycle:
 
     def hold(self, dossier_id: str, step: str, token: str) -> None:
         dossier = self.dossier(dossier_id)
-        if step == "payment" and dossier.status == Status.SUBMITTED:
-            dossier = self.move(dossier, Status.AWAITING_PAYMENT, SYSTEM, "waiting for the fee")
+        if step == "payment":
+            self._hold_payment(dossier, token)
+            return
+        if step == "review" and dossier.status == Status.AWAITING_PAYMENT:
+            dossier = self.move(dossier, Status.PAID, SYSTEM, "fee paid")
+            count_event("DossierPaid")
+            self.notify(dossier_id, "paid")
         if step == "signature" and dossier.status == Status.APPROVED:
             dossier = self.move(
                 dossier, Status.AWAITING_SIGNATURE, SYSTEM, "waiting for the leader's signature"
@@ -119,13 +123,21 @@ class Lifecycle:
         if self.tokens.keep(dossier_id, step, token, waiting):
             logger.info("waiting for decision", dossier_id=dossier_id, step=step)
             return
-        # The decision came first (a payment before the wait began, a quick resubmission).
+        # The exporter resubmitted before the wait began: nothing to wait for.
         current = self.dossier(dossier_id)
-        if step in ("payment", "amendment") and _moved_past(step, current.status):
+        if step == "amendment" and current.status in (Status.UNDER_REVIEW, Status.APPROVED):
             self.deps.workflow.complete_step(token, {"decided_before_wait": True})
-            logger.info("decision preceded the wait", dossier_id=dossier_id, step=step)
             return
         raise ConflictError(f"Dossier {dossier_id} is {current.status}; nothing waits for {step}")
+
+    def _hold_payment(self, dossier: Dossier, token: str) -> None:
+        """The payment order keeps the token; a payment that came first completes it at once."""
+        if dossier.status == Status.SUBMITTED:
+            dossier = self.move(dossier, Status.AWAITING_PAYMENT, SYSTEM, "waiting for the fee")
+        if dossier.status != Status.AWAITING_PAYMENT:
+            raise ConflictError(f"Dossier {dossier.id} is {dossier.status}; no fee is awaited")
+        self.deps.payments.await_payment(dossier.id, token)
+        logger.info("waiting for payment", dossier_id=dossier.id)
 
     def _set_review_deadline(self, dossier: Dossier) -> None:
         if dossier.review.due_at is not None or dossier.department_code is None:
@@ -133,24 +145,6 @@ class Lifecycle:
         calendar = self.deps.departments.get(dossier.department_code).working_calendar()
         due = calendar.add_working_hours(self.clock(), REVIEW_HOURS)
         self.amend(dossier, review=dossier.review.model_copy(update={"due_at": due}))
-
-    # ------------------------------------------------------------------ payment
-
-    def payment_received(self, dossier_id: str, payment_reference: str) -> bool:
-        """A payment settled the dossier's fee; moves it to paid once and ends the wait."""
-        dossier = self.dossier(dossier_id)
-        if dossier.status == Status.SUBMITTED:
-            dossier = self.move(dossier, Status.AWAITING_PAYMENT, SYSTEM, "waiting for the fee")
-        if dossier.status != Status.AWAITING_PAYMENT:
-            logger.info(
-                "payment for a dossier past payment", dossier_id=dossier_id, status=dossier.status
-            )
-            return False
-        self.move(dossier, Status.PAID, SYSTEM, f"fee paid, reference {payment_reference}")
-        count_event("DossierPaid")
-        self.notify(dossier_id, "paid")
-        self.complete(dossier_id, "payment", {"payment_reference": payment_reference})
-        return True
 
     # ------------------------------------------------------------------ review
 
@@ -329,21 +323,6 @@ class Lifecycle:
                 if cursor is None:
                     break
         return flagged
-
-
-def _moved_past(step: str, status: Status) -> bool:
-    past_payment = {
-        Status.PAID,
-        Status.UNDER_REVIEW,
-        Status.AMENDMENT_REQUESTED,
-        Status.APPROVED,
-        Status.AWAITING_SIGNATURE,
-        Status.SIGNED,
-        Status.ISSUED,
-    }
-    if step == "payment":
-        return status in past_payment
-    return status in {Status.UNDER_REVIEW, Status.APPROVED, Status.REFUSED}
 
 
 def _error_name(error: dict[str, Any] | None) -> str:

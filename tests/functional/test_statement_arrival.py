@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.adapters.payment_ledger import payments_partition, payments_sort_key
 from chalicelib.domain.payment_reference import check_character
+from chalicelib.handlers import events
 from tests.sample_files import external_sample
 from tests.stack import Stack, json_body
 
@@ -167,7 +168,6 @@ def test_sample_camt_with_missing_entries_is_flagged_for_operations(stack: Stack
 
 
 def test_arrival_check_alerts_live_departments_without_yesterdays_statement(stack: Stack) -> None:
-    import app
 
     register_department(stack, "HP", ACCOUNT)
     register_department(stack, "LS", "19030000000002")
@@ -175,19 +175,18 @@ def test_arrival_check_alerts_live_departments_without_yesterdays_statement(stac
     drop(stack, "statements/tcb/HP/2026-12-02/a.sta", statement_file())
     stack.clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
-    result = app.check_statements_arrived({}, None)
+    result = events.check_statements_arrived({}, None)
 
     assert result == {"day": "2026-12-02", "missing": ["LS"]}
 
 
 def test_monthly_remittance_runs_for_each_live_department(stack: Stack) -> None:
-    import app
 
     register_department(stack, "HP", ACCOUNT)
     record_payment(stack, REF_PAID)
     stack.clock.now = datetime(2027, 1, 1, 1, 0, tzinfo=UTC) - timedelta(days=0)
 
-    result = app.monthly_remittance({"month": "2026-12"}, None)
+    result = events.monthly_remittance({"month": "2026-12"}, None)
 
     [key] = result["statements"]
     stored = json.loads(stack.client("s3").get_object(Bucket=DOCUMENTS, Key=key)["Body"].read())

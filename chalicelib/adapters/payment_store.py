@@ -1,0 +1,362 @@
+"""Payment orders and bank transactions in the stage's DynamoDB table.
+
+Items:
+
+- `PAYREF#{ref}` / `ORDER`: the payment order (unique reference, points to its dossier);
+  every change is a put conditioned on the version read.
+- `DOSSIER#{id}` / `PAYMENT`: the dossier's pointer to its payment reference, written once.
+- `FEEACCOUNT#{bin}#{number}` / `ACCOUNT`: which department a fee account belongs to, so a
+  credit with no readable reference still reaches that department's suspense list.
+- `BANKTXN#{bank}#{txn_id}` / `BANKTXN`: every bank event with its raw body and outcome,
+  written only if absent: the bank's transaction id is the idempotency key. Credits and
+  flagged reversals carry `GSI3PK = PAYMENTS#{department}`,
+  `GSI3SK = {Vietnam day of booking}#{bank}#{txn_id}`; events held for operations carry
+  `GSI3PK = SUSPENSE#{department}`, `GSI3SK = {received_at}#{bank}#{txn_id}`.
+- `DOSSIER#{id}` / `EVENT#{time}#pay-{bank}-{txn_id}`: audit of a suspense assignment.
+
+Recording a bank event and applying it to its order is one TransactWriteItems, so a callback
+costs one GetItem of the order and one transaction; a repeat learns the stored outcome from
+the cancellation itself (ReturnValuesOnConditionCheckFailure).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolationError,
+    TransientError,
+)
+from chalicelib.domain.fees import VIETNAM
+from chalicelib.domain.payments import BankTransaction, Outcome, PaymentOrder, Recorded
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+ORDER_SK = "ORDER"
+POINTER_SK = "PAYMENT"
+ACCOUNT_SK = "ACCOUNT"
+BANKTXN_SK = "BANKTXN"
+_TRANSIENT_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+}
+_DESERIALIZER = TypeDeserializer()
+
+
+class PaymentStore:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._client = table.meta.client
+        self._table_name = table.name
+
+    def create_order(self, order: PaymentOrder) -> PaymentOrder:
+        """Store a new order, or return the dossier's existing one (never charged twice)."""
+        items = [
+            _put(self._table_name, _order_item(order), "attribute_not_exists(PK)"),
+            _put(self._table_name, _pointer_item(order), "attribute_not_exists(PK)"),
+            _put(
+                self._table_name,
+                _account_item(order),
+                "attribute_not_exists(PK) OR department = :department",
+                {":department": order.department},
+            ),
+        ]
+        reasons = self._transact(items)
+        if reasons is None:
+            return order
+        if reasons[1] == "ConditionalCheckFailed":
+            existing = self.order_for_dossier(order.dossier_id)
+            if existing is not None:
+                return existing
+        if reasons[2] == "ConditionalCheckFailed":
+            raise RuleViolationError(
+                "The fee account is registered to another department",
+                department=order.department,
+            )
+        raise ConflictError(
+            "The payment reference is already taken", payment_reference=order.payment_reference
+        )
+
+    def order(self, payment_reference: str) -> PaymentOrder | None:
+        item = self._get(_order_key(payment_reference))
+        return None if item is None else _order_from(item)
+
+    def order_for_dossier(self, dossier_id: str) -> PaymentOrder | None:
+        pointer = self._get({"PK": f"DOSSIER#{dossier_id}", "SK": POINTER_SK})
+        return None if pointer is None else self.order(pointer["payment_reference"])
+
+    def find_orders(self, payment_references: list[str]) -> list[PaymentOrder]:
+        """The stored orders among these references, in the order given."""
+        if len(payment_references) <= 1:
+            found = [self.order(ref) for ref in payment_references]
+            return [order for order in found if order is not None]
+        keys = [_order_key(ref) for ref in payment_references[:100]]
+        response = self._call(
+            self._client.batch_get_item,
+            RequestItems={self._table_name: {"Keys": keys, "ConsistentRead": True}},
+        )
+        if response.get("UnprocessedKeys"):
+            raise TransientError("The table is busy; try again", reason="unprocessed_keys")
+        orders = {
+            order.payment_reference: order
+            for order in (
+                _order_from(item) for item in response["Responses"].get(self._table_name, [])
+            )
+        }
+        return [orders[ref] for ref in payment_references if ref in orders]
+
+    def department_for_account(self, bank_bin: str, account_number: str) -> str | None:
+        item = self._get({"PK": f"FEEACCOUNT#{bank_bin}#{account_number}", "SK": ACCOUNT_SK})
+        return None if item is None else str(item["department"])
+
+    def bank_transaction(self, bank: str, txn_id: str) -> BankTransaction | None:
+        item = self._get(_banktxn_key(bank, txn_id))
+        return None if item is None else _transaction_from(item)
+
+    def record(self, transaction: BankTransaction, updated_order: PaymentOrder | None) -> Recorded:
+        """Store a bank event once and, in the same transaction, the order it changed.
+
+        ConflictError when the order changed since it was read: read again and decide again.
+        """
+        items = [_put(self._table_name, _transaction_item(transaction), "attribute_not_exists(PK)")]
+        if updated_order is not None:
+            items.append(_versioned_put(self._table_name, updated_order))
+        reasons = self._transact(items, return_old=True)
+        if reasons is None:
+            return Recorded(transaction, duplicate=False)
+        if isinstance(reasons[0], dict):
+            return Recorded(_transaction_from(_deserialize(reasons[0])), duplicate=True)
+        raise ConflictError("The payment order changed meanwhile", reason="stale_order")
+
+    def save_order(self, order: PaymentOrder) -> PaymentOrder:
+        """Store a new state of an order, conditioned on the version it was read at."""
+        reasons = self._transact([_versioned_put(self._table_name, order)])
+        if reasons is not None:
+            raise ConflictError("The payment order changed meanwhile", reason="stale_order")
+        return order
+
+    def suspense(
+        self, department: str, limit: int = 50, after: str | None = None
+    ) -> tuple[list[BankTransaction], str | None]:
+        """Events held for operations, oldest first, and the cursor of the next page."""
+        query: dict[str, Any] = {
+            "IndexName": "GSI3",
+            "KeyConditionExpression": Key("GSI3PK").eq(f"SUSPENSE#{department}"),
+            "Limit": limit,
+        }
+        if after:
+            query["KeyConditionExpression"] &= Key("GSI3SK").gt(after)
+        response = self._call(self._table.query, **query)
+        transactions = [_transaction_from(item) for item in response["Items"]]
+        cursor = response.get("LastEvaluatedKey", {}).get("GSI3SK")
+        return transactions, cursor
+
+    def payments_on(self, department: str, day: date) -> list[BankTransaction]:
+        """The department's recorded credits and reversals booked on that Vietnam day."""
+        condition = Key("GSI3PK").eq(f"PAYMENTS#{department}") & Key("GSI3SK").begins_with(
+            f"{day.isoformat()}#"
+        )
+        query: dict[str, Any] = {"IndexName": "GSI3", "KeyConditionExpression": condition}
+        transactions: list[BankTransaction] = []
+        while True:
+            response = self._call(self._table.query, **query)
+            transactions += [_transaction_from(item) for item in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return transactions
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def assign(
+        self,
+        held: BankTransaction,
+        resolved: BankTransaction,
+        updated_order: PaymentOrder,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        """Apply a held event to an order, once, with an audit event on the dossier."""
+        audit = {
+            "PK": f"DOSSIER#{updated_order.dossier_id}",
+            "SK": f"EVENT#{now.isoformat()}#pay-{held.bank}-{held.txn_id}",
+            "action": "payment_assigned",
+            "actor": resolved.assigned_by,
+            "reason": reason,
+            "at": now.isoformat(),
+            "bank": held.bank,
+            "txn_id": held.txn_id,
+            "amount": held.amount,
+            "payment_reference": updated_order.payment_reference,
+            "outcome": resolved.outcome.value,
+        }
+        items = [
+            _put(
+                self._table_name,
+                _transaction_item(resolved),
+                "outcome = :suspense AND attribute_not_exists(assigned_by)",
+                {":suspense": Outcome.SUSPENSE.value},
+            ),
+            _versioned_put(self._table_name, updated_order),
+            _put(self._table_name, audit, "attribute_not_exists(PK)"),
+        ]
+        if self._transact(items) is not None:
+            raise ConflictError(
+                "The suspense item or the order changed meanwhile", txn_id=held.txn_id
+            )
+
+    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        response = self._call(self._table.get_item, Key=key, ConsistentRead=True)
+        return response.get("Item")
+
+    def _transact(self, items: list[dict[str, Any]], return_old: bool = False) -> list[Any] | None:
+        """None on success; else per item its failure code, or the old item when asked for."""
+        if return_old:
+            items[0][next(iter(items[0]))]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise _translated(error) from error
+            return _cancellation(error)
+        return None
+
+    def _call(self, operation: Any, **kwargs: Any) -> Any:
+        try:
+            return operation(**kwargs)
+        except ClientError as error:
+            raise _translated(error) from error
+
+
+def _cancellation(error: ClientError) -> list[Any]:
+    reasons = error.response.get("CancellationReasons", [])
+    if any(reason.get("Code") in _TRANSIENT_CODES for reason in reasons):
+        raise TransientError("The table is busy; try again") from error
+    return [reason.get("Item") or reason.get("Code", "None") for reason in reasons]
+
+
+def _translated(error: ClientError) -> Exception:
+    code = error.response["Error"]["Code"]
+    if code in _TRANSIENT_CODES:
+        return TransientError("The table is busy; try again", code=code)
+    if code == "ResourceNotFoundException":
+        return NotFoundError("The table does not exist", code=code)
+    return error
+
+
+def _put(
+    table_name: str,
+    item: dict[str, Any],
+    condition: str | None,
+    values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table_name, "Item": item}
+    if condition:
+        put["ConditionExpression"] = condition
+    if values:
+        put["ExpressionAttributeValues"] = values
+    return {"Put": put}
+
+
+def _versioned_put(table_name: str, order: PaymentOrder) -> dict[str, Any]:
+    # The order carries its new version; the write holds only if nobody wrote since reading.
+    put = _put(
+        table_name,
+        _order_item(order),
+        "#version = :read_version",
+        {":read_version": order.version - 1},
+    )
+    put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+    return put
+
+
+def _order_key(payment_reference: str) -> dict[str, str]:
+    return {"PK": f"PAYREF#{payment_reference}", "SK": ORDER_SK}
+
+
+def _banktxn_key(bank: str, txn_id: str) -> dict[str, str]:
+    return {"PK": f"BANKTXN#{bank}#{txn_id}", "SK": BANKTXN_SK}
+
+
+def _order_item(order: PaymentOrder) -> dict[str, Any]:
+    return {**_order_key(order.payment_reference), **_without_none(order.model_dump(mode="json"))}
+
+
+def _pointer_item(order: PaymentOrder) -> dict[str, Any]:
+    return {
+        "PK": f"DOSSIER#{order.dossier_id}",
+        "SK": POINTER_SK,
+        "payment_reference": order.payment_reference,
+    }
+
+
+def _account_item(order: PaymentOrder) -> dict[str, Any]:
+    return {
+        "PK": f"FEEACCOUNT#{order.account.bank_bin}#{order.account.account_number}",
+        "SK": ACCOUNT_SK,
+        "department": order.department,
+    }
+
+
+def _transaction_item(transaction: BankTransaction) -> dict[str, Any]:
+    item = {
+        **_banktxn_key(transaction.bank, transaction.txn_id),
+        **_without_none(transaction.model_dump(mode="json")),
+    }
+    return item | _gsi3(transaction)
+
+
+def _gsi3(transaction: BankTransaction) -> dict[str, str]:
+    suffix = f"{transaction.bank}#{transaction.txn_id}"
+    if transaction.outcome is Outcome.SUSPENSE:
+        return {
+            "GSI3PK": f"SUSPENSE#{transaction.department}",
+            "GSI3SK": f"{transaction.received_at.isoformat()}#{suffix}",
+        }
+    if transaction.credited or transaction.outcome is Outcome.REVERSAL_FLAGGED:
+        day = transaction.booked_at.astimezone(VIETNAM).date().isoformat()
+        return {"GSI3PK": f"PAYMENTS#{transaction.department}", "GSI3SK": f"{day}#{suffix}"}
+    return {}
+
+
+def _order_from(item: dict[str, Any]) -> PaymentOrder:
+    return PaymentOrder.model_validate(_fields_of(item))
+
+
+def _transaction_from(item: dict[str, Any]) -> BankTransaction:
+    return BankTransaction.model_validate(_fields_of(item))
+
+
+def _fields_of(item: dict[str, Any]) -> dict[str, Any]:
+    keys = {"PK", "SK", "GSI3PK", "GSI3SK"}
+    return {name: _plain(value) for name, value in item.items() if name not in keys}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {name: _plain(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def _without_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    # Cancellation reasons escape the resource's automatic conversion of attribute values.
+    return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}
