@@ -518,6 +518,10 @@ class TemplateProvisioner:
             queue = getattr(source, "queue", None)
             if queue is None:
                 continue
+            # S3 posts a test event when its notification is set up; drop it so the first
+            # real statement is not delivered one message late.
+            url = self.clients["sqs"].get_queue_url(QueueName=queue)["QueueUrl"]
+            self.clients["sqs"].purge_queue(QueueUrl=url)
             self.clients["lambda"].create_event_source_mapping(
                 EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue}",
                 FunctionName=self.dispatcher.prefix + source.name,

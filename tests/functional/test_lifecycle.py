@@ -193,3 +193,32 @@ def test_the_review_deadline_skips_the_weekend_and_a_public_holiday(
     assert dossier.review.due_at == expected
     assert expected.weekday() not in (5, 6)
     assert expected.date() > datetime(2026, 8, 30).date()
+
+
+def test_a_lost_callback_is_repaired_by_the_next_statement(stack: Stack, department: str) -> None:
+    import io
+
+    from tools.bank_statement_writer import BankLine, write_mt940
+
+    exporter, dossier_id = ready_draft(stack)
+    assert exporter.submit(dossier_id).status_code == 200
+    wait_for_status(dossier_id, Status.AWAITING_PAYMENT)
+    order = json_body(stack.http.get(f"/dossiers/{dossier_id}/payment", headers=exporter.headers))
+    statement = io.StringIO()
+    write_mt940(statement, account=f"970407/{order['transfer']['account_number']}",
+                statement_id="TCB20261203", sequence=1, day=datetime(2026, 12, 3).date(),
+                opening=0, lines=[BankLine(60_000, f"PHI CO {order['payment_reference']}",
+                                           bank_reference="FT26337LOST1")])  # fmt: skip
+
+    stack.client("s3").put_object(
+        Bucket=container().settings.STATEMENTS_BUCKET,
+        Key=f"statements/techcombank/{department}/2026-12-03/mt940.sta",
+        Body=statement.getvalue().encode(),
+    )
+
+    files = stack.http.get(f"/operations/reconciliation/{department}/2026-12-03",
+                           headers=stack.auth("operations"))  # fmt: skip
+    assert json_body(files)["files"][0]["status"] == "reconciled", files.body
+    assert wait_for_status(dossier_id, Status.PAID).status == Status.PAID
+    paid = json_body(stack.http.get(f"/dossiers/{dossier_id}/payment", headers=exporter.headers))
+    assert paid["received_vnd"] == 60_000
