@@ -462,6 +462,10 @@ class TemplateProvisioner:
         arn = self.clients["secretsmanager"].create_secret(**arguments)["ARN"]
         self.out.refs[logical_id] = arn
 
+    def _AWS_SES_EmailIdentity(self, logical_id: str, props: dict[str, Any]) -> None:  # noqa: N802
+        self.clients["ses"].verify_email_identity(EmailAddress=props["EmailIdentity"])
+        self.out.refs[logical_id] = props["EmailIdentity"]
+
     def _AWS_Serverless_StateMachine(self, logical_id: str, props: dict[str, Any]) -> None:  # noqa: N802
         definition = (PACKAGE_DIR / props["DefinitionUri"]).resolve().read_text()
         for name, value in props.get("DefinitionSubstitutions", {}).items():

@@ -222,3 +222,48 @@ def test_a_lost_callback_is_repaired_by_the_next_statement(stack: Stack, departm
     assert wait_for_status(dossier_id, Status.PAID).status == Status.PAID
     paid = json_body(stack.http.get(f"/dossiers/{dossier_id}/payment", headers=exporter.headers))
     assert paid["received_vnd"] == 60_000
+
+
+def _sent_mail() -> list[object]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"].sent_messages)
+
+
+def test_the_exporter_downloads_the_certificate_and_was_told_in_both_languages(
+    stack: Stack, department: str
+) -> None:
+    staff = Staff(stack, department)
+    exporter, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+    staff.decide(dossier_id, "approve")
+    staff.approve_signing(dossier_id)
+    wait_for_status(dossier_id, Status.ISSUED)
+
+    download = stack.http.get(f"/dossiers/{dossier_id}/certificate", headers=exporter.headers)
+    other = stack.auth("exporter", tax_code="0100109106")
+    hidden = stack.http.get(f"/dossiers/{dossier_id}/certificate", headers=other)
+
+    assert download.status_code == 200
+    assert "X-Amz-Signature" in json_body(download)["download_url"]
+    assert hidden.status_code == 404
+
+
+def test_overdue_reviews_are_flagged_once_and_the_department_told(
+    stack: Stack, department: str
+) -> None:
+    from chalicelib.handlers import events
+
+    _, dossier_id = submitted_and_paid(stack)
+    wait_for_token(dossier_id, "review")
+    before = len(_sent_mail())
+    stack.clock.advance(days=3)
+
+    first = events.watch_review_sla({"departments": [department]})
+    second = events.watch_review_sla({"departments": [department]})
+
+    assert first["flagged"] == {department: [dossier_id]}
+    assert second["flagged"] == {}
+    assert container().dossier_store.get_dossier(dossier_id).review.overdue_flagged_at
+    assert len(_sent_mail()) == before + 1
