@@ -30,6 +30,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain.errors import RuleViolationError
+from chalicelib.domain.receipts import ReceiptProviderSetup
 from chalicelib.domain.traders import normalise_tax_code
 from chalicelib.domain.working_calendar import DaysOff, WorkingCalendar, WorkingHours
 
@@ -131,6 +132,9 @@ class ReceiptSeries(_Frozen):
     form_number: str = Field(min_length=1, max_length=20, description="Receipt template number")
     # Decree 123/2020: the series is letters followed by the year's last two digits.
     series: str = Field(pattern=r"^[A-Z]{1,6}(\d{2})?$", description="Receipt series (symbol)")
+    # The e-receipt provider that makes the department's receipts legal (VNPT's service and
+    # account); absent means the built-in issuer, which only sandbox may rely on.
+    provider: ReceiptProviderSetup | None = None
 
 
 class GateEvidence(_Frozen):

@@ -95,8 +95,7 @@ def issue_receipt(
 def collector_of(department: Department, provider: ReceiptProviderSetup | None = None) -> Collector:
     """The department as the collector on its receipts; its series letters without the year.
 
-    NOTE: the department profile does not hold a provider account yet, so the built-in issuer
-    is the default until the profile carries one.
+    The provider is the department's own (its receipt settings) unless one is given.
     """
     from chalicelib.domain.departments import DepartmentState
 
@@ -111,7 +110,7 @@ def collector_of(department: Department, provider: ReceiptProviderSetup | None =
         form_number=department.receipt.form_number,
         series_letters=re.sub(r"\d+$", "", department.receipt.series),
         sandbox=department.state is not DepartmentState.LIVE,
-        provider=provider or ReceiptProviderSetup(),
+        provider=provider or department.receipt.provider or ReceiptProviderSetup(),
     )
 
 
