@@ -94,21 +94,21 @@ def add_bank_secret(stack: Stack, bank: str = BANK, secret: str = BANK_SECRET) -
     )
 
 
-def put_dossier(stack: Stack, status: Status, dossier_id: str | None = None, **fields: Any) -> str:
+def put_dossier(stack: Stack, status: Status, **fields: Any) -> str:
     """A dossier of TRADER in DEPARTMENT, written as the store writes it."""
-    dossier_id = dossier_id or f"D{uuid.uuid4().hex[:12].upper()}"
     now = stack.clock.now
-    dossier = Dossier(
-        id=dossier_id,
-        trader_tax_code=TRADER,
-        form="D",
-        status=status,
-        department_code=DEPARTMENT,
-        created_at=now,
-        updated_at=now,
-        submitted_at=now,
-        **fields,
-    )
+    values: dict[str, Any] = {
+        "id": f"D{uuid.uuid4().hex[:12].upper()}",
+        "trader_tax_code": TRADER,
+        "form": "D",
+        "status": status,
+        "department_code": DEPARTMENT,
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+    }
+    dossier = Dossier(**(values | fields))
+    dossier_id = dossier.id
     store: DossierStore = container().dossier_store
     store._table.put_item(Item=store._meta_item(dossier))
     return dossier_id
