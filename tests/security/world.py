@@ -18,8 +18,8 @@ from tests.stack import Stack
 
 TRADER = "6002837411"
 OTHER_TRADER = "0100000001"
-DEPARTMENT = "DAKLAK"
-OTHER_DEPARTMENT = "HANOI"
+DEPARTMENT = "DAK-LAK"
+OTHER_DEPARTMENT = "HA-NOI"
 BANK = "vietcombank"
 BANK_SECRET = "security-suite-bank-secret"
 WRONG_SECRET = "not-the-bank-secret"
