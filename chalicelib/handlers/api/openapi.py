@@ -26,8 +26,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"pointer": {"type": "string"}, "message": {"type": "string"}},
-                "required": ["pointer", "message"],
+                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+                "required": ["pointer", "detail"],
             },
         },
     },
