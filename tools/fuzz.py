@@ -135,30 +135,38 @@ def fuzz(
         operation = result.ok()
         caller = caller_for(operation.definition.raw)
         headers = {"Authorization": f"Bearer {token(caller[0], **caller[1])}"} if caller else {}
-
-        @fixed_seed(seed)
-        @settings(
+        send = _sender(operation, session, headers, checks, findings, on_case)
+        run = given(case=operation.as_strategy())(send)
+        settings(
             max_examples=examples,
             deadline=None,
             database=None,
-            derandomize=False,
             suppress_health_check=list(HealthCheck),
             phases=[Phase.explicit, Phase.generate],
-        )
-        @given(case=operation.as_strategy())
-        def exercise(case: Any) -> None:
-            on_case()
-            response = case.call(base_url=BASE_URL, session=session, headers=headers)
-            findings.requests += 1
-            key = f"{operation.method.upper()} {operation.path} {response.status_code}"
-            findings.statuses[key] = findings.statuses.get(key, 0) + 1
-            try:
-                case.validate_response(response, checks=checks)
-            except (Exception, BaseExceptionGroup) as failure:  # every failed check is a finding
-                findings.failures.append(f"{operation.label}: {str(failure)[:800]}")
-
-        exercise()
+        )(fixed_seed(seed)(run))()
     return findings
+
+
+def _sender(
+    operation: Any,
+    session: Any,
+    headers: dict[str, str],
+    checks: list[Any],
+    findings: Findings,
+    on_case: Callable[[], None],
+) -> Callable[[Any], None]:
+    def send(case: Any) -> None:
+        on_case()
+        response = case.call(base_url=BASE_URL, session=session, headers=headers)
+        findings.requests += 1
+        key = f"{operation.method.upper()} {operation.path} {response.status_code}"
+        findings.statuses[key] = findings.statuses.get(key, 0) + 1
+        try:
+            case.validate_response(response, checks=checks)
+        except (Exception, BaseExceptionGroup) as failure:  # every failed check is a finding
+            findings.failures.append(f"{operation.label}: {str(failure)[:800]}")
+
+    return send
 
 
 @contextmanager

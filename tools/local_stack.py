@@ -277,7 +277,7 @@ def _checked_first(transact: Any) -> Any:
     def failures(backend: Any, transact_items: list[dict[str, Any]]) -> list[Any]:
         errors: list[Any] = []
         for item in transact_items:
-            op_type, op = next(iter(item.items()))
+            _, op = next(iter(item.items()))
             table = backend.get_table(op["TableName"])
             key = op.get("Key") or {
                 name: op["Item"][name]

@@ -6,20 +6,23 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.domain.dossiers import Consignee, Status
 from chalicelib.domain.reference_numbers import parse_reference
 from chalicelib.handlers import tasks
 from chalicelib.wiring import container
-from tests.security.world import DEPARTMENT, put_dossier
+from tests.security.world import (
+    DEPARTMENT,
+    STATEMENTS,
+    put_dossier,
+    register_department,
+    statement_notifications_held,
+)
 from tests.stack import Stack, json_body
 
-STATEMENTS = "coissuer-local-statements"
 ACCOUNT = "19030000000001"
 
 
@@ -62,7 +65,10 @@ def test_fifty_concurrent_allocations_in_one_department_are_distinct_and_consecu
 ) -> None:
     code = container().departments.seed_registry("system:test")[0]
     consignee = Consignee(name="Siam Coffee Co", address="1 Sukhumvit, Bangkok", country="TH")
-    dossiers = [put_dossier(stack, Status.APPROVED, department_code=code, consignee=consignee) for _ in range(50)]
+    dossiers = [
+        put_dossier(stack, Status.APPROVED, department_code=code, consignee=consignee)
+        for _ in range(50)
+    ]
 
     numbers = at_once(
         10,
@@ -76,23 +82,6 @@ def test_fifty_concurrent_allocations_in_one_department_are_distinct_and_consecu
     assert sequences == list(range(1, 51))
     again = tasks.allocate_reference({"dossier_id": dossiers[0]}, None)["reference_number"]
     assert again in {ref for batch in numbers for ref in batch}
-
-
-def register_department(code: str) -> None:
-    table().put_item(
-        Item={
-            "PK": f"DEPT#{code}",
-            "SK": "PROFILE",
-            "GSI2PK": "DEPARTMENTS",
-            "GSI2SK": f"live#{code}",
-            "version": Decimal(1),
-            "department": {"code": code, "state": "live", "fee_account": {"account_number": ACCOUNT}},
-        }
-    )
-
-
-def table() -> Any:
-    return boto3.resource("dynamodb", region_name="ap-southeast-1").Table("coissuer-local")
 
 
 def statement_file() -> bytes:
@@ -110,21 +99,14 @@ def test_the_same_statement_delivered_twice_at_once_is_reconciled_once(stack: St
     keys = ["statements/tcb/HP/2026-12-02/a.sta", "statements/tcb/HP/2026-12-02/a-again.sta"]
 
     # The bucket's own notification is held back, so the two deliveries are the only ones.
-    notifications = s3.get_bucket_notification_configuration(Bucket=STATEMENTS)
-    notifications.pop("ResponseMetadata", None)
-    s3.put_bucket_notification_configuration(Bucket=STATEMENTS, NotificationConfiguration={})
-    try:
+    with statement_notifications_held(stack):
         for key in keys:
             s3.put_object(Bucket=STATEMENTS, Key=key, Body=statement_file())
         outcomes = at_once(
             2,
-            lambda n: container()
-            .reconciliation.reconcile_statement_object(STATEMENTS, keys[n])
-            .status,
-        )
-    finally:
-        s3.put_bucket_notification_configuration(
-            Bucket=STATEMENTS, NotificationConfiguration=notifications
+            lambda n: (
+                container().reconciliation.reconcile_statement_object(STATEMENTS, keys[n]).status
+            ),
         )
 
     response = stack.http.get(

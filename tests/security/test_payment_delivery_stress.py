@@ -22,6 +22,7 @@ from chalicelib.wiring import container
 from tests.security.world import (
     ACCOUNT,
     BANK,
+    DEPARTMENT,
     TRADER,
     WRONG_SECRET,
     add_bank_secret,

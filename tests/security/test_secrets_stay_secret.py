@@ -89,7 +89,9 @@ def run_lifecycle(stack: Stack, world: World, transcript: Transcript) -> None:
     leader = transcript.auth("leader", department=DEPARTMENT)
     transcript.call("GET", "/signing/queue", leader)
     transcript.call("POST", f"/signing/dossiers/{dossier}/approval", leader)
-    transcript.call("GET", "/operations/attention?department=DAK-LAK", transcript.auth("operations"))
+    transcript.call(
+        "GET", "/operations/attention?department=DAK-LAK", transcript.auth("operations")
+    )
     transcript.call("GET", f"/dossiers/{dossier}/payment", transcript.auth("auditor"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -126,3 +128,39 @@ def build_world(stack: Stack) -> World:
     )
     assert order is not None
     return World(stack, dossier_id, order.payment_reference)
+
+
+STATEMENTS = "coissuer-local-statements"
+
+
+@contextmanager
+def statement_notifications_held(stack: Stack) -> Iterator[None]:
+    """The statements bucket without its S3 notification, so a test delivers files itself."""
+    s3 = stack.client("s3")
+    notifications = s3.get_bucket_notification_configuration(Bucket=STATEMENTS)
+    notifications.pop("ResponseMetadata", None)
+    s3.put_bucket_notification_configuration(Bucket=STATEMENTS, NotificationConfiguration={})
+    try:
+        yield
+    finally:
+        s3.put_bucket_notification_configuration(
+            Bucket=STATEMENTS, NotificationConfiguration=notifications
+        )
+
+
+def register_department(code: str, account: str = "19030000000001") -> None:
+    """A live department profile with a fee account, as the department registry stores it."""
+    container().table.put_item(
+        Item={
+            "PK": f"DEPT#{code}",
+            "SK": "PROFILE",
+            "GSI2PK": "DEPARTMENTS",
+            "GSI2SK": f"live#{code}",
+            "version": 1,
+            "department": {
+                "code": code,
+                "state": "live",
+                "fee_account": {"account_number": account},
+            },
+        }
+    )
