@@ -9,7 +9,9 @@ from chalice import Chalice, Cron, Rate
 from chalicelib.handlers import bank, events, tasks
 from chalicelib.handlers.api import (
     departments,
+    exporter,
     health,
+    openapi,
     payments,
     receipts,
     reconciliation_routes,
@@ -27,6 +29,8 @@ app.register_blueprint(reconciliation_routes.blueprint)
 app.register_blueprint(bank.blueprint)
 app.register_blueprint(payments.blueprint)
 app.register_blueprint(review.blueprint)
+app.register_blueprint(exporter.blueprint)
+app.register_blueprint(openapi.blueprint)
 
 
 def _deploy_setting(name: str) -> str:

@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.attachment_bucket import AttachmentBucket
     from chalicelib.adapters.certificate_files import CertificateFiles
     from chalicelib.adapters.certificate_store import CertificateStore
     from chalicelib.adapters.department_accounts import TableDepartmentAccounts
+    from chalicelib.adapters.department_directory import TableDepartmentDirectory
+    from chalicelib.adapters.dossier_store import DossierStore
+    from chalicelib.adapters.idempotency_store import IdempotencyStore
     from chalicelib.adapters.receipt_files import ReceiptFiles
     from chalicelib.adapters.receipt_store import ReceiptStore
     from chalicelib.adapters.tokens import TokenVerifier
@@ -25,9 +29,11 @@ if TYPE_CHECKING:
     from chalicelib.domain.receipts import Collector
     from chalicelib.services.certificates import CertificateSigner
     from chalicelib.services.departments import DepartmentService
+    from chalicelib.services.dossiers import DossierService
     from chalicelib.services.payments import Payments
     from chalicelib.services.receipts import ReceiptDesk
     from chalicelib.services.reconciliation import ReconciliationService
+    from chalicelib.services.traders import TraderService
 
 
 def system_clock() -> datetime:
@@ -130,7 +136,7 @@ class Container:
         return ReceiptDesk(store=self.receipt_store, provider=provider, now=self.clock)
 
     @cached_property
-    def dossier_store(self) -> Any:
+    def dossier_store(self) -> DossierStore:
         from chalicelib.adapters.dossier_store import DossierStore
 
         return DossierStore(self.table)
@@ -153,6 +159,46 @@ class Container:
 
         return TokenVerifier(
             self.settings.JWKS_URL, self.settings.JWT_ISSUER, self.settings.JWT_AUDIENCE
+        )
+
+    @cached_property
+    def idempotency_store(self) -> IdempotencyStore:
+        from chalicelib.adapters.idempotency_store import IdempotencyStore
+
+        return IdempotencyStore(self.table)
+
+    @cached_property
+    def attachment_bucket(self) -> AttachmentBucket:
+        from chalicelib.adapters.attachment_bucket import AttachmentBucket
+
+        return AttachmentBucket(self.s3, self.settings.DOCUMENTS_BUCKET)
+
+    @cached_property
+    def department_directory(self) -> TableDepartmentDirectory:
+        from chalicelib.adapters.department_directory import TableDepartmentDirectory
+
+        return TableDepartmentDirectory(self.table)
+
+    @cached_property
+    def trader_service(self) -> TraderService:
+        from chalicelib.services.traders import TraderService
+
+        return TraderService(self.dossier_store, self.clock)
+
+    @cached_property
+    def dossier_service(self) -> DossierService:
+        from chalicelib.domain.forms import catalogue
+        from chalicelib.services.dossiers import DossierService
+        from chalicelib.services.workflow import SubmissionPayments
+
+        return DossierService(
+            self.dossier_store,
+            self.attachment_bucket,
+            self.department_directory,
+            self.workflow,
+            catalogue(),
+            self.clock,
+            orders=SubmissionPayments(self),
         )
 
     @cached_property

@@ -33,6 +33,7 @@ from chalicelib.domain.forms import (
     parse_origin_criterion,
     uses_rvc,
 )
+from chalicelib.domain.identity import Principal, Role
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_LINES = 500
@@ -397,6 +398,16 @@ def transition(
         reason=reason,
     )
     return moved, event
+
+
+def visible_to(dossier: Dossier, caller: Principal) -> bool:
+    """Exporters see their trader's dossiers, department staff their department's, and
+    operations and auditors every dossier."""
+    if caller.role == Role.EXPORTER:
+        return caller.tax_code is not None and caller.tax_code == dossier.trader_tax_code
+    if caller.role in (Role.SPECIALIST, Role.LEADER):
+        return caller.department is not None and caller.department == dossier.department_code
+    return caller.role in (Role.OPERATIONS, Role.AUDITOR)
 
 
 def ensure_editable(dossier: Dossier) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -19,6 +19,7 @@ from chalicelib.domain.attachments import (
     received_problem,
     upload_problems,
 )
+from chalicelib.domain.department_standing import DepartmentStanding
 from chalicelib.domain.dossiers import (
     Attachment,
     Dossier,
@@ -38,6 +39,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.forms import Catalogue, Form
 from chalicelib.domain.goods_csv import parse_goods_csv
+from chalicelib.domain.identity import Principal
 from chalicelib.domain.traders import TraderProfile, ensure_may_submit
 
 logger = Logger(service="dossiers")
@@ -47,12 +49,12 @@ ATTACHABLE = frozenset({Status.DRAFT, Status.AMENDMENT_REQUESTED})
 
 
 class DepartmentDirectory(Protocol):
-    def get(self, code: str) -> Mapping[str, Any] | None:
-        """The department's record with at least `state` and `allowed_forms`, or None."""
+    def get(self, code: str) -> DepartmentStanding | None:
+        """The department's standing, or None when there is no such department."""
 
 
 class WorkflowPort(Protocol):
-    def start(self, dossier_id: str, attempt: int) -> None:
+    def start(self, dossier_id: str, attempt: int, payment_required: bool) -> object:
         """Start the dossier's lifecycle; a repeat with the same attempt is harmless."""
 
 
@@ -61,6 +63,12 @@ class Upload:
     attachment: Attachment
     url: str
     fields: dict[str, str]
+
+
+class PaymentOrders(Protocol):
+    """Opens the payment order of a submitted dossier; False when no fee is due yet."""
+
+    def open(self, dossier: Dossier, department: DepartmentStanding, now: datetime) -> bool: ...
 
 
 class DossierService:
@@ -73,7 +81,9 @@ class DossierService:
         catalogue: Catalogue,
         clock: Callable[[], datetime],
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        orders: PaymentOrders | None = None,
     ) -> None:
+        self._orders = orders
         self._store = store
         self._bucket = bucket
         self._departments = departments
@@ -158,6 +168,13 @@ class DossierService:
             raise NotFoundError("No such dossier", dossier_id=dossier_id)
         return found
 
+    def read(self, caller: Principal, dossier_id: str) -> tuple[Dossier, list[HistoryEvent]]:
+        """The dossier and its history, if the caller may see it; 404 looks the same either way."""
+        found = self._store.get_dossier_with_history(dossier_id)
+        if found is None or not rules.visible_to(found[0], caller):
+            raise NotFoundError("No such dossier", dossier_id=dossier_id)
+        return found
+
     def list_mine(
         self,
         tax_code: str,
@@ -174,26 +191,28 @@ class DossierService:
 
     def submit(self, tax_code: str, actor: str, dossier_id: str) -> Dossier:
         dossier = self._owned(tax_code, dossier_id)
+        now = self._clock()
+        today = rules.vietnam_day(now)
         if dossier.status == Status.SUBMITTED:
             # A retry after the workflow failed to start: starting again is harmless.
-            self._workflow.start(dossier.id, dossier.attempt)
+            department = self._department(dossier.department_code or "")
+            self._workflow.start(dossier.id, dossier.attempt, department.collects_fees_on(today))
             return dossier
         rules.ensure_editable(dossier)
 
-        now = self._clock()
         form = self._catalogue.form(dossier.form)
         trader = self._trader(tax_code)
-        ensure_may_submit(trader, rules.vietnam_day(now))
+        ensure_may_submit(trader, today)
         rules.raise_problems(
             rules.content_problems(dossier, self._catalogue)
             + rules.completeness_problems(dossier, self._catalogue)
         )
-        self._ensure_department_may_issue(dossier, form, trader)
+        department = self._ensure_department_may_issue(dossier, form, trader)
 
         prepared = dossier.model_copy(
             update={
                 "attachments": self._check_uploads(dossier.attachments),
-                "derived_remarks": rules.derived_remarks(dossier, form, rules.vietnam_day(now)),
+                "derived_remarks": rules.derived_remarks(dossier, form, today),
                 "exporter": _exporter_box(trader),
                 "submitted_at": now,
                 "attempt": dossier.attempt + 1,
@@ -203,8 +222,14 @@ class DossierService:
         submitted, event = rules.transition(prepared, Status.SUBMITTED, actor, "submitted", now)
         self._store.save_dossier(submitted, dossier.version, [event])
 
-        self._workflow.start(submitted.id, submitted.attempt)
-        logger.info("dossier submitted", extra={"dossier_id": submitted.id, "form": form.code})
+        payment_required = department.collects_fees_on(today)
+        if payment_required and self._orders is not None:
+            payment_required = self._orders.open(submitted, department, now)
+        self._workflow.start(submitted.id, submitted.attempt, payment_required)
+        logger.info(
+            "dossier submitted",
+            extra={"dossier_id": submitted.id, "form": form.code, "payment": payment_required},
+        )
         return submitted
 
     def withdraw(self, tax_code: str, actor: str, dossier_id: str, reason: str) -> Dossier:
@@ -236,26 +261,30 @@ class DossierService:
             raise RuleViolationError("Register the trader profile before submitting")
         return trader
 
-    def _ensure_department_may_issue(
-        self, dossier: Dossier, form: Form, trader: TraderProfile
-    ) -> None:
-        code = dossier.department_code or ""
+    def _department(self, code: str) -> DepartmentStanding:
         department = self._departments.get(code)
         if department is None:
             raise RuleViolationError(f"There is no issuing department {code}", department=code)
+        return department
 
+    def _ensure_department_may_issue(
+        self, dossier: Dossier, form: Form, trader: TraderProfile
+    ) -> DepartmentStanding:
+        code = dossier.department_code or ""
+        department = self._department(code)
         accepted_state = "sandbox" if trader.test_trader else "live"
-        if department.get("state") != accepted_state:
+        if department.state != accepted_state:
             raise RuleViolationError(
-                f"Department {code} is {department.get('state')}; "
+                f"Department {code} is {department.state}; "
                 f"{'test' if trader.test_trader else 'real'} dossiers go to a department "
                 f"that is {accepted_state}",
                 department=code,
             )
-        if form.code not in department.get("allowed_forms", []):
+        if form.code not in department.allowed_forms:
             raise RuleViolationError(
                 f"Department {code} does not issue {form.name}", department=code
             )
+        return department
 
     def _check_uploads(self, attachments: list[Attachment]) -> list[Attachment]:
         """Look at every upload not yet seen: is it there, small enough, what it claims?"""

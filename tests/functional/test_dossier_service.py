@@ -51,7 +51,7 @@ def attach(stack, tax_code, dossier_id, kind, content_type="application/pdf", bo
         UploadRequest(kind=kind, filename=f"{kind}.pdf", content_type=content_type, size=2000),
     )
     stack.s3.put_object(
-        Bucket="coissuer-documents-test",
+        Bucket=stack.bucket_name,
         Key=upload.attachment.key,
         Body=body if body is not None else CONTENT[content_type],
     )

@@ -50,6 +50,8 @@ class RouteSpec:
     content_types: tuple[str, ...] = ("application/json",)
     produces: tuple[str, ...] = ("application/json",)
     tags: tuple[str, ...] = ()
+    # Accepts an Idempotency-Key header (documented; the view runs the request once per key).
+    idempotent: bool = False
 
 
 ROUTES: list[RouteSpec] = []
@@ -101,6 +103,7 @@ def endpoint(
     content_types: tuple[str, ...] = ("application/json",),
     produces: tuple[str, ...] = ("application/json",),
     tags: tuple[str, ...] = (),
+    idempotent: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     spec = RouteSpec(
         path,
@@ -114,6 +117,7 @@ def endpoint(
         content_types,
         produces,
         tags,
+        idempotent,
     )
     ROUTES.append(spec)
 
