@@ -14,17 +14,32 @@ import pytest
 
 import app  # noqa: F401 - registers every route in ROUTES
 from chalicelib.handlers.api.routing import ROUTES
-from tests.security.world import BANK, CALLERS, DEPARTMENT, World, build_world
+from tests.security.world import BANK, CALLERS, DEPARTMENT, TRADER, World, build_world
 
 # Caller order: anonymous, exporter_other, exporter, specialist_other, leader_other,
 # specialist, leader, operations, auditor, bank_wrong.
 EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/health"): "2 2 2 2 2 2 2 2 2 2",
     ("GET", "/directory"): "2 2 2 2 2 2 2 2 2 2",
+    ("POST", "/traders"): "401 4 4 403 403 403 403 403 403 401",
+    ("GET", "/traders/{tax_code}"): "401 4 4 403 403 403 403 403 403 401",
+    ("PUT", "/traders/{tax_code}"): "401 4 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers"): "401 4 4 403 403 403 403 403 403 401",
+    ("GET", "/dossiers"): "401 2 2 403 403 403 403 403 403 401",
+    ("GET", "/dossiers/{dossier_id}"): "401 404 2 4 4 2 2 2 2 401",
+    ("PATCH", "/dossiers/{dossier_id}"): "401 404 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers/{dossier_id}/lines"): "401 4 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers/{dossier_id}/lines/csv"): "401 4 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers/{dossier_id}/clone"): "401 404 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers/{dossier_id}/attachments"): "401 4 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers/{dossier_id}/submit"): "401 404 4 403 403 403 403 403 403 401",
+    ("POST", "/dossiers/{dossier_id}/withdraw"): "401 404 2 403 403 403 403 403 403 401",
+    ("GET", "/openapi.json"): "2 2 2 2 2 2 2 2 2 2",
+    ("GET", "/docs"): "2 2 2 2 2 2 2 2 2 2",
     ("POST", "/bank/{bank}/callbacks"): "401 401 401 401 401 401 401 401 401 401",
     ("GET", "/operations/departments"): "401 403 403 403 403 403 403 2 2 401",
     ("POST", "/operations/registry/seed"): "401 403 403 403 403 403 403 2 403 401",
-    ("PUT", "/operations/departments/{code}"): "401 403 403 403 403 403 403 4 403 401",
+    ("PUT", "/operations/departments/{code}"): "401 403 403 403 403 403 403 2 403 401",
     ("GET", "/operations/departments/{code}"): "401 403 403 403 403 403 403 4 4 401",
     ("PUT", "/operations/departments/{code}/gates/{gate}"): (
         "401 403 403 403 403 403 403 422 403 401"
@@ -71,6 +86,7 @@ PARAMETER_VALUES = {
     "number": "0000001",
     "day": "2026-12-03",
     "reference": "DL-2026-NO-SUCH",
+    "tax_code": TRADER,
 }
 
 
@@ -105,9 +121,8 @@ def test_each_caller_gets_the_declared_status(stack, route) -> None:
 
     observed = {}
     for caller in CALLERS:
-        response = stack.http.request(
-            route.method, path, headers=world.headers(caller), body=body or b""
-        )
+        headers = world.headers(caller) | {"Content-Type": route.content_types[0]}
+        response = stack.http.request(route.method, path, headers=headers, body=body or b"")
         observed[caller] = response.status_code
 
     assert all(status < 500 for status in observed.values()), observed
