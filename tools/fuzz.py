@@ -4,8 +4,9 @@
 
 Every route of the served document (GET /openapi.json) gets `examples` generated requests
 (schemathesis, with a fixed seed), sent with a token of a role the route admits, through the
-app's own test client. A response fails when it is a 5xx, has a status the document does not list, or does not match
-the documented schema. `make test` runs a few examples per route (tests/security).
+app's own test client. A response fails when it is a 5xx, has a status the document does not
+list, or does not match the documented schema. `make test` runs a few examples per route
+(tests/security).
 """
 
 from __future__ import annotations
