@@ -84,7 +84,7 @@ def test_reference_allocation_survives_dynamodb_faults_without_a_second_number(
     )
 
     with failing(container().table.meta.client, "TransactWriteItems", 4, fault) as failures:
-        result, attempts = retried(lambda: tasks.allocate_reference({"dossier_id": first}, None))
+        result, _ = retried(lambda: tasks.allocate_reference({"dossier_id": first}, None))
 
     again = tasks.allocate_reference({"dossier_id": first}, None)
     other = tasks.allocate_reference({"dossier_id": second}, None)
@@ -130,18 +130,17 @@ def test_a_statement_unreadable_for_a_while_is_reconciled_once_when_s3_answers(
     register_department("HP")
     key = "statements/tcb/HP/2026-12-02/a.sta"
     statement = (
-        ":20:TCB20261202\n:25:970407/19030000000001\n:28C:00007/001\n"
-        ":60F:C261202VND1000000,\n:61:2612021202C60000,NTRFNONREF//FT1\n"
-        ":86:THANH TOAN LE PHI COAB12CD34X\n:62F:C261202VND1060000,\n-\n"
-    ).encode()
+        b":20:TCB20261202\n:25:970407/19030000000001\n:28C:00007/001\n"
+        b":60F:C261202VND1000000,\n:61:2612021202C60000,NTRFNONREF//FT1\n"
+        b":86:THANH TOAN LE PHI COAB12CD34X\n:62F:C261202VND1060000,\n-\n"
+    )
     reconciliation = container().reconciliation
 
     with statement_notifications_held(stack):
         stack.client("s3").put_object(Bucket=STATEMENTS, Key=key, Body=statement)
         # S3 transfers retry timeouts themselves: six in a row outlast them.
-        with failing(container().s3, "GetObject", 6, fault):
-            with pytest.raises(TransientError):
-                reconciliation.reconcile_statement_object(STATEMENTS, key)
+        with failing(container().s3, "GetObject", 6, fault), pytest.raises(TransientError):
+            reconciliation.reconcile_statement_object(STATEMENTS, key)
         outcomes = [reconciliation.reconcile_statement_object(STATEMENTS, key) for _ in range(2)]
 
     assert [outcome.status for outcome in outcomes] == ["reconciled", "duplicate"]
@@ -153,9 +152,8 @@ def test_kms_throttling_while_signing_is_transient(stack: Stack) -> None:
     kms = container().kms
     key_id = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
 
-    with failing(kms, "Sign", 1, throttled):
-        with pytest.raises(TransientError):
-            _kms_sign(kms, key_id, b"signed attributes")
+    with failing(kms, "Sign", 1, throttled), pytest.raises(TransientError):
+        _kms_sign(kms, key_id, b"signed attributes")
     signature = _kms_sign(kms, key_id, b"signed attributes")
 
     assert len(signature) == 256
