@@ -42,9 +42,17 @@ def timed_out(service: str, operation: str) -> Exception:
 
 @contextmanager
 def failing(
-    client: Any, operation: str, times: int, fault: Callable[[str, str], Exception]
+    client: Any,
+    operation: str,
+    times: int,
+    fault: Callable[[str, str], Exception],
+    when: str = "before-call",
 ) -> Iterator[list[str]]:
-    """The first `times` calls of `operation` on `client` fail with `fault`; yields the log."""
+    """The first `times` calls of `operation` on `client` fail with `fault`; yields the log.
+
+    `before-call` fails before the request leaves; `after-call` after AWS has done the work,
+    as when the answer is lost on the way back.
+    """
     service = client.meta.service_model.service_name
     failures: list[str] = []
 
@@ -53,7 +61,7 @@ def failing(
             failures.append(operation)
             raise fault(service, operation)
 
-    event = f"before-call.{client.meta.service_model.endpoint_prefix}.{operation}"
+    event = f"{when}.{client.meta.service_model.endpoint_prefix}.{operation}"
     client.meta.events.register(event, inject, unique_id=f"fault-{operation}")
     try:
         yield failures
@@ -72,9 +80,13 @@ def retried(step: Callable[[], Any], attempts: int = 4) -> tuple[Any, int]:
     raise AssertionError("unreachable")
 
 
-@pytest.mark.parametrize("fault", [throttled, timed_out], ids=["throttled", "timed-out"])
+@pytest.mark.parametrize(
+    ("fault", "when"),
+    [(throttled, "before-call"), (timed_out, "before-call"), (timed_out, "after-call")],
+    ids=["throttled", "timed-out", "answer-lost"],
+)
 def test_reference_allocation_survives_dynamodb_faults_without_a_second_number(
-    stack: Stack, fault: Callable[[str, str], Exception]
+    stack: Stack, fault: Callable[[str, str], Exception], when: str
 ) -> None:
     code = container().departments.seed_registry("system:test")[0]
     consignee = Consignee(name="Siam Coffee Co", address="1 Sukhumvit, Bangkok", country="TH")
@@ -83,12 +95,13 @@ def test_reference_allocation_survives_dynamodb_faults_without_a_second_number(
         for _ in range(2)
     )
 
-    with failing(container().table.meta.client, "TransactWriteItems", 4, fault) as failures:
+    client = container().table.meta.client
+    with failing(client, "TransactWriteItems", 3, fault, when) as failures:
         result, _ = retried(lambda: tasks.allocate_reference({"dossier_id": first}, None))
 
     again = tasks.allocate_reference({"dossier_id": first}, None)
     other = tasks.allocate_reference({"dossier_id": second}, None)
-    assert len(failures) == 4
+    assert failures, "no fault was injected"
     assert again == result
     assert [parse_reference(r["reference_number"]).sequence for r in (result, other)] == [1, 2]
 
