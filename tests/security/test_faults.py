@@ -170,3 +170,29 @@ def test_kms_throttling_while_signing_is_transient(stack: Stack) -> None:
     signature = _kms_sign(kms, key_id, b"signed attributes")
 
     assert len(signature) == 256
+
+
+def test_an_unreachable_time_stamp_authority_is_transient() -> None:
+    from chalicelib.adapters.certificate_pdf import render_certificate_pdf
+    from chalicelib.adapters.signing import SigningSecret, local_signer
+    from chalicelib.domain.certificate import SignatureAppearance
+    from tests.functional.certificates.samples import (
+        SAMPLE_NAMES,
+        content_from_sample,
+        load_sample,
+    )
+    from tools.test_ca import create_test_pki
+
+    secret = SigningSecret.model_validate(create_test_pki().signing_secret())
+    # Nothing listens on the discard port: the connection is refused at once.
+    signer = local_signer(secret, tsa_url="http://127.0.0.1:9/tsa")
+    content = content_from_sample(
+        load_sample(SAMPLE_NAMES[0]), "VN-TH 26/47/00001", "https://x.test/verify/a?code=b"
+    )
+    rendered = render_certificate_pdf(content)
+    appearance = SignatureAppearance(
+        content.signer_name, content.department_name, rendered.signature_box
+    )
+
+    with pytest.raises(TransientError):
+        signer.sign(rendered.pdf, appearance)
