@@ -9,7 +9,7 @@ from chalicelib.domain.attachments import MAX_BYTES, UploadRequest
 from chalicelib.domain.errors import RuleViolationError, ValidationFailedError
 from chalicelib.domain.forms import catalogue
 from chalicelib.wiring import container
-from tests.functional.dossier_stack import BUCKET, build_stack
+from tests.functional.dossier_stack import build_stack
 from tests.isolated_aws import isolated_aws
 from tests.security.world import STATEMENTS, register_department, statement_notifications_held
 from tests.stack import Stack
@@ -53,7 +53,7 @@ def upload(desk, kind: str, content_type: str, size: int, body: bytes | None = N
         UploadRequest(kind=kind, filename=f"{kind}.pdf", content_type=content_type, size=size),
     )
     if body is not None:
-        built.s3.put_object(Bucket=BUCKET, Key=granted.attachment.key, Body=body)
+        built.s3.put_object(Bucket=built.bucket_name, Key=granted.attachment.key, Body=body)
     return granted
 
 

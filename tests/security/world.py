@@ -29,6 +29,8 @@ ACCOUNT = FeeAccount(
     bank_bin="970436", account_number="19030000000001", account_name="SO CONG THUONG DAK LAK"
 )
 
+_HEADERS: dict[str, dict[str, str]] = {}
+
 CALLERS = (
     "anonymous",
     "exporter_other",
@@ -77,8 +79,11 @@ class World:
             return {"Content-Type": "application/json"}
         if caller == "bank_wrong":
             return self.bank_headers(b"{}", WRONG_SECRET)
-        role, claims = roles[caller]
-        return self.stack.auth(role, **claims)
+        if caller not in _HEADERS:
+            # Signing a token takes tens of milliseconds; one per caller serves the session.
+            role, claims = roles[caller]
+            _HEADERS[caller] = self.stack.auth(role, **claims)
+        return dict(_HEADERS[caller])
 
     def bank_headers(self, body: bytes, secret: str = BANK_SECRET, skew: int = 0) -> dict[str, str]:
         timestamp = str(int(self.stack.clock.now.timestamp()) + skew)
