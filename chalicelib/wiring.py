@@ -244,6 +244,7 @@ class Container:
         from chalicelib.adapters.statement_bucket import S3StatementFiles
         from chalicelib.adapters.statement_ledger import DynamoStatementLedger
         from chalicelib.domain.reconciliation import ReconciliationPolicy
+        from chalicelib.services.missed_payments import MissedPaymentRecorder
         from chalicelib.services.reconciliation import ReconciliationService
         from chalicelib.telemetry import metrics
 
@@ -253,7 +254,9 @@ class Container:
             statements=DynamoStatementLedger(self.table),
             reports=S3ReportStore(self.s3, self.settings.DOCUMENTS_BUCKET),
             files=S3StatementFiles(self.s3),
-            recorder=TableMissedPayments(self.table),
+            recorder=MissedPaymentRecorder(
+                TableMissedPayments(self.table), self.payments, self.clock
+            ),
             alerts=TableAlerts(self.table, self.clock),
             metrics=metrics,
             policy=ReconciliationPolicy(

@@ -531,6 +531,10 @@ class TemplateProvisioner:
         arn = self.clients["secretsmanager"].create_secret(**arguments)["ARN"]
         self.out.refs[logical_id] = arn
 
+    def _AWS_SES_EmailIdentity(self, logical_id: str, props: dict[str, Any]) -> None:  # noqa: N802
+        self.clients["ses"].verify_email_identity(EmailAddress=props["EmailIdentity"])
+        self.out.refs[logical_id] = props["EmailIdentity"]
+
     def _AWS_Serverless_StateMachine(self, logical_id: str, props: dict[str, Any]) -> None:  # noqa: N802
         definition = (PACKAGE_DIR / props["DefinitionUri"]).resolve().read_text()
         for name, value in props.get("DefinitionSubstitutions", {}).items():
@@ -587,6 +591,10 @@ class TemplateProvisioner:
             queue = getattr(source, "queue", None)
             if queue is None:
                 continue
+            # S3 posts a test event when its notification is set up; drop it so the first
+            # real statement is not delivered one message late.
+            url = self.clients["sqs"].get_queue_url(QueueName=queue)["QueueUrl"]
+            self.clients["sqs"].purge_queue(QueueUrl=url)
             self.clients["lambda"].create_event_source_mapping(
                 EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue}",
                 FunctionName=self.dispatcher.prefix + source.name,

@@ -1,8 +1,8 @@
 """The departments' fee accounts and states, read from their profiles in the table.
 
-Reads the department profile as the department registry stores it:
-`DEPT#{code}` / `PROFILE` with the department under `department` (its `fee_account` with
-`account_number`, and its `state`), and `GSI2PK = DEPARTMENTS`, `GSI2SK = {state}#{code}`.
+Reads the department profile as the department registry stores it (`DEPT#{code}` /
+`PROFILE`, parsed by the registry's own store) and its directory keys
+`GSI2PK = DEPARTMENTS`, `GSI2SK = {state}#{code}`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,12 @@ class TableDepartmentAccounts:
         item = self._call(
             self._table.get_item, Key={"PK": f"DEPT#{department}", "SK": "PROFILE"}
         ).get("Item")
-        account = ((item or {}).get("department") or {}).get("fee_account") or {}
-        return account.get("account_number") or None
+        if not item or not isinstance(item.get("profile"), str):
+            return None
+        from chalicelib.adapters.department_store import department_from_item
+
+        account = department_from_item(item).fee_account
+        return account.account_number if account else None
 
     def live_departments(self) -> list[str]:
         from boto3.dynamodb.conditions import Key

@@ -96,7 +96,9 @@ class StatementFiles(Protocol):
 
 
 class MissedPaymentRecorder(Protocol):
-    def record_missed_payment(self, department: str, missed: MissedPayment) -> None:
+    def record_missed_payment(
+        self, department: str, missed: MissedPayment, source: StatementSource
+    ) -> None:
         """Record a payment found only in the statement, so its dossier moves on."""
 
 
@@ -131,6 +133,14 @@ class ReconcileOutcome:
     report_keys: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatementSource:
+    """Which bank and fee account a statement came from."""
+
+    bank: str
+    account: str
 
 
 @dataclass
@@ -309,7 +319,7 @@ class ReconciliationService:
         finally:
             report.close()
 
-        self._apply(department, facts, result)
+        self._apply(department, facts, result, StatementSource(target.bank, fee_account))
         self._statements.finish(department, day, file_hash, {**summary, "report_keys": report_keys})
         self._publish(department, summary)
         return ReconcileOutcome(
@@ -371,13 +381,15 @@ class ReconciliationService:
         facts.problems.update(problem.value for problem in check.problems)
         facts.blocking = facts.blocking or check.is_blocking
 
-    def _apply(self, department: str, facts: _StatementFacts, result: Any) -> None:
+    def _apply(
+        self, department: str, facts: _StatementFacts, result: Any, source: StatementSource
+    ) -> None:
         if facts.blocking:
             # NOTE: a flagged statement repairs nothing; operations re-drop a corrected file.
             self._alerts.alert(department, "statement_flagged", ", ".join(sorted(facts.problems)))
             return
         for missed in result.missed_payments:
-            self._recorder.record_missed_payment(department, missed)
+            self._recorder.record_missed_payment(department, missed, source)
         self._statements.save_pending(
             department, result.still_pending, result.resolved_pending, resolved_on=result.day
         )

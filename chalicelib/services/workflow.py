@@ -369,7 +369,7 @@ def record_outcome(
     Lifecycle(deps).record_outcome(dossier_id, outcome, failed_step, error)
 
 
-def _certificates(deps: Any) -> Any:
+def certificate_issuance(deps: Any) -> Any:
     from chalicelib.services.certificate_source import DossierCertificateSource
     from chalicelib.services.certificates import issuance
 
@@ -379,11 +379,11 @@ def _certificates(deps: Any) -> Any:
 
 def allocate_reference(deps: Any, dossier_id: str) -> dict[str, str]:
     Lifecycle(deps).dossier(dossier_id)
-    return {"reference_number": _certificates(deps).allocate_reference(dossier_id)}
+    return {"reference_number": certificate_issuance(deps).allocate_reference(dossier_id)}
 
 
 def render_certificate(deps: Any, dossier_id: str) -> dict[str, str]:
-    return {"pdf_key": _certificates(deps).render_certificate(dossier_id)}
+    return {"pdf_key": certificate_issuance(deps).render_certificate(dossier_id)}
 
 
 def sign_certificate(deps: Any, dossier_id: str) -> dict[str, str]:
@@ -392,7 +392,7 @@ def sign_certificate(deps: Any, dossier_id: str) -> dict[str, str]:
     if dossier.status not in (Status.AWAITING_SIGNATURE, Status.SIGNED):
         raise ConflictError(f"Dossier {dossier_id} is {dossier.status}; nothing to sign")
     key = (
-        _certificates(deps).sign_certificate(dossier_id)
+        certificate_issuance(deps).sign_certificate(dossier_id)
         if dossier.status == Status.AWAITING_SIGNATURE
         else ""
     )
@@ -401,7 +401,7 @@ def sign_certificate(deps: Any, dossier_id: str) -> dict[str, str]:
 
 
 def publish_certificate(deps: Any, dossier_id: str) -> dict[str, str]:
-    certificates = _certificates(deps)
+    certificates = certificate_issuance(deps)
     reference = certificates.publish_certificate(dossier_id)
     return {"reference_number": reference}
 

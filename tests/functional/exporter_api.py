@@ -29,6 +29,7 @@ def seed_department(
     state: str = "live",
     forms: list[str] | None = None,
     fee_collection_live_from: str | None = None,
+    account_number: str | None = None,
 ) -> None:
     """Store (or overwrite) a department as the registry does, with a fee account."""
     from chalicelib.adapters.department_store import profile_item
@@ -40,7 +41,8 @@ def seed_department(
     except NotFoundError:
         department = MINISTRY.as_department().model_copy(update={"code": code})
     account = FeeAccount(bank_bin="970407", account_name="SO CONG THUONG",
-                         account_number=f"1903{zlib.crc32(code.encode()):010d}")  # fmt: skip
+                         account_number=account_number
+                         or f"1903{zlib.crc32(code.encode()):010d}")  # fmt: skip
     live_from = date.fromisoformat(fee_collection_live_from) if fee_collection_live_from else None
     department = Department.model_validate({
         **department.model_dump(), "state": DepartmentState(state), "fee_account": account,

@@ -193,3 +193,77 @@ def test_the_review_deadline_skips_the_weekend_and_a_public_holiday(
     assert dossier.review.due_at == expected
     assert expected.weekday() not in (5, 6)
     assert expected.date() > datetime(2026, 8, 30).date()
+
+
+def test_a_lost_callback_is_repaired_by_the_next_statement(stack: Stack, department: str) -> None:
+    import io
+
+    from tools.bank_statement_writer import BankLine, write_mt940
+
+    exporter, dossier_id = ready_draft(stack)
+    assert exporter.submit(dossier_id).status_code == 200
+    wait_for_status(dossier_id, Status.AWAITING_PAYMENT)
+    order = json_body(stack.http.get(f"/dossiers/{dossier_id}/payment", headers=exporter.headers))
+    statement = io.StringIO()
+    write_mt940(statement, account=f"970407/{order['transfer']['account_number']}",
+                statement_id="TCB20261203", sequence=1, day=datetime(2026, 12, 3).date(),
+                opening=0, lines=[BankLine(60_000, f"PHI CO {order['payment_reference']}",
+                                           bank_reference="FT26337LOST1")])  # fmt: skip
+
+    stack.client("s3").put_object(
+        Bucket=container().settings.STATEMENTS_BUCKET,
+        Key=f"statements/techcombank/{department}/2026-12-03/mt940.sta",
+        Body=statement.getvalue().encode(),
+    )
+
+    files = stack.http.get(f"/operations/reconciliation/{department}/2026-12-03",
+                           headers=stack.auth("operations"))  # fmt: skip
+    assert json_body(files)["files"][0]["status"] == "reconciled", files.body
+    assert wait_for_status(dossier_id, Status.PAID).status == Status.PAID
+    paid = json_body(stack.http.get(f"/dossiers/{dossier_id}/payment", headers=exporter.headers))
+    assert paid["received_vnd"] == 60_000
+
+
+def _sent_mail() -> list[object]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"].sent_messages)
+
+
+def test_the_exporter_downloads_the_certificate_and_was_told_in_both_languages(
+    stack: Stack, department: str
+) -> None:
+    staff = Staff(stack, department)
+    exporter, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+    staff.decide(dossier_id, "approve")
+    staff.approve_signing(dossier_id)
+    wait_for_status(dossier_id, Status.ISSUED)
+
+    download = stack.http.get(f"/dossiers/{dossier_id}/certificate", headers=exporter.headers)
+    other = stack.auth("exporter", tax_code="0100109106")
+    hidden = stack.http.get(f"/dossiers/{dossier_id}/certificate", headers=other)
+
+    assert download.status_code == 200
+    assert "X-Amz-Signature" in json_body(download)["download_url"]
+    assert hidden.status_code == 404
+
+
+def test_overdue_reviews_are_flagged_once_and_the_department_told(
+    stack: Stack, department: str
+) -> None:
+    from chalicelib.handlers import events
+
+    _, dossier_id = submitted_and_paid(stack)
+    wait_for_token(dossier_id, "review")
+    before = len(_sent_mail())
+    stack.clock.advance(days=3)
+
+    first = events.watch_review_sla({"departments": [department]})
+    second = events.watch_review_sla({"departments": [department]})
+
+    assert first["flagged"] == {department: [dossier_id]}
+    assert second["flagged"] == {}
+    assert container().dossier_store.get_dossier(dossier_id).review.overdue_flagged_at
+    assert len(_sent_mail()) == before + 1

@@ -51,21 +51,10 @@ def table(stack: Stack) -> Any:
 
 
 def register_department(stack: Stack, code: str, account: str, state: str = "live") -> None:
-    """A department profile in the shape the department registry stores."""
-    table(stack).put_item(
-        Item={
-            "PK": f"DEPT#{code}",
-            "SK": "PROFILE",
-            "GSI2PK": "DEPARTMENTS",
-            "GSI2SK": f"{state}#{code}",
-            "version": 1,
-            "department": {
-                "code": code,
-                "state": state,
-                "fee_account": {"account_number": account},
-            },
-        }
-    )
+    """A department profile stored as the department registry stores it."""
+    from tests.functional.exporter_api import seed_department
+
+    seed_department(code, state=state, account_number=account)
 
 
 def record_payment(stack: Stack, ref: str) -> None:
@@ -118,7 +107,7 @@ def test_dropped_statement_is_reconciled_and_its_report_served_to_operations(sta
     register_department(stack, "HP", ACCOUNT)
     record_payment(stack, REF_PAID)
 
-    drop(stack, "statements/tcb/HP/2026-12-02/tcb-20261202.sta", statement_file())
+    drop(stack, "statements/techcombank/HP/2026-12-02/tcb-20261202.sta", statement_file())
 
     [reconciled] = day_files(stack)
     assert reconciled["status"] == "reconciled"
@@ -139,8 +128,8 @@ def test_dropped_statement_is_reconciled_and_its_report_served_to_operations(sta
 def test_same_file_dropped_twice_is_reconciled_once(stack: Stack) -> None:
     register_department(stack, "HP", ACCOUNT)
 
-    drop(stack, "statements/tcb/HP/2026-12-02/first.sta", statement_file())
-    drop(stack, "statements/tcb/HP/2026-12-02/again.sta", statement_file())
+    drop(stack, "statements/techcombank/HP/2026-12-02/first.sta", statement_file())
+    drop(stack, "statements/techcombank/HP/2026-12-02/again.sta", statement_file())
 
     assert len(day_files(stack)) == 1
     missed = table(stack).query(
@@ -150,10 +139,10 @@ def test_same_file_dropped_twice_is_reconciled_once(stack: Stack) -> None:
 
 
 def test_file_for_an_unknown_department_lands_in_the_dead_letter_queue(stack: Stack) -> None:
-    drop(stack, "statements/tcb/XX/2026-12-02/a.sta", statement_file())
+    drop(stack, "statements/techcombank/XX/2026-12-02/a.sta", statement_file())
 
     [body] = dead_letters(stack)
-    assert "statements%2Ftcb%2FXX%2F2026-12-02%2Fa.sta" in body
+    assert "statements%2Ftechcombank%2FXX%2F2026-12-02%2Fa.sta" in body
     assert day_files(stack, "XX") == []
 
 
@@ -172,7 +161,7 @@ def test_arrival_check_alerts_live_departments_without_yesterdays_statement(stac
     register_department(stack, "HP", ACCOUNT)
     register_department(stack, "LS", "19030000000002")
     register_department(stack, "NB", "19030000000003", state="sandbox")
-    drop(stack, "statements/tcb/HP/2026-12-02/a.sta", statement_file())
+    drop(stack, "statements/techcombank/HP/2026-12-02/a.sta", statement_file())
     stack.clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
     result = events.check_statements_arrived({}, None)

@@ -71,7 +71,7 @@ class Recorder:
     def __init__(self) -> None:
         self.recorded: list[tuple[str, MissedPayment]] = []
 
-    def record_missed_payment(self, department: str, missed: MissedPayment) -> None:
+    def record_missed_payment(self, department: str, missed: MissedPayment, source=None) -> None:
         self.recorded.append((department, missed))
 
 

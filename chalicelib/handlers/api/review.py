@@ -237,3 +237,41 @@ def attention_queue(call: Call) -> WorkQueue:
 def retry(call: Call, dossier_id: str) -> RetryView:
     arn = Lifecycle(container()).retry(dossier_id, call.caller)
     return RetryView(dossier_id=dossier_id, execution_arn=arn)
+
+
+class CertificateDownload(BaseModel):
+    dossier_id: str
+    reference_number: str
+    pdf_sha256: str | None
+    download_url: str
+    expires_in_seconds: int
+
+
+@endpoint(
+    blueprint,
+    "/dossiers/{dossier_id}/certificate",
+    "GET",
+    access=Access.only(Role.EXPORTER, Role.SPECIALIST, Role.LEADER, Role.OPERATIONS, Role.AUDITOR),
+    response=CertificateDownload,
+    tags=("exporter",),
+    summary="A short-lived link to the dossier's signed certificate",
+)
+def certificate_download(call: Call, dossier_id: str) -> CertificateDownload:
+    from chalicelib.domain.dossiers import visible_to
+    from chalicelib.services.workflow import certificate_issuance
+
+    deps = container()
+    dossier = deps.dossier_store.get_dossier(dossier_id)
+    if dossier is None or not visible_to(dossier, call.caller):
+        raise NotFoundError(f"No dossier {dossier_id}")
+    record = deps.certificate_store.get_by_dossier(dossier_id)
+    if record is None or record.pdf_key is None:
+        raise NotFoundError(f"Dossier {dossier_id} has no published certificate")
+    expires = 300
+    return CertificateDownload(
+        dossier_id=dossier_id,
+        reference_number=record.reference_number,
+        pdf_sha256=record.pdf_sha256,
+        download_url=certificate_issuance(deps).download_url(dossier_id, expires),
+        expires_in_seconds=expires,
+    )
