@@ -33,6 +33,10 @@ check: test lint
 demo: $(STAMP)
 	$(BIN)/python -m tools.demo
 
+## A longer API fuzzing campaign than the one `make test` runs (docs/security.md).
+fuzz: $(STAMP)
+	$(BIN)/python -m tools.fuzz --examples 200
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -16,10 +16,12 @@ import threading
 import traceback
 import uuid
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,11 +239,78 @@ def atomic_dynamodb_writes() -> Iterator[None]:
 
     for name, method in originals.items():
         setattr(DynamoDBBackend, name, holding(method))
+    DynamoDBBackend.transact_write_items = holding(  # type: ignore[method-assign]
+        _checked_first(originals["transact_write_items"])
+    )
     try:
         yield
     finally:
         for name, method in originals.items():
             setattr(DynamoDBBackend, name, method)
+
+
+def _checked_first(transact: Any) -> Any:
+    """moto's transaction with its conditions checked before it starts, not by rollback.
+
+    moto snapshots every table a transaction names (a deep copy, once per item) to roll a
+    cancelled transaction back, which makes each transaction cost as much as the table is
+    large. Under the write lock the conditions can be checked first: a transaction that would
+    be cancelled is refused untouched, and one that passes needs only a shallow snapshot.
+    """
+    import copy
+    import functools
+
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import ConditionalCheckFailed, TransactionCanceledException
+    from moto.dynamodb.models.table import Table
+
+    def snapshot(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, Table):
+            clone = copy.copy(value)
+            clone.items = defaultdict(dict)
+            for key, rows in value.items.items():
+                clone.items[key] = dict(rows) if value.has_range_key else rows
+            return clone
+        return copy.deepcopy(value, memo)
+
+    def failures(backend: Any, transact_items: list[dict[str, Any]]) -> list[Any]:
+        errors: list[Any] = []
+        for item in transact_items:
+            _, op = next(iter(item.items()))
+            table = backend.get_table(op["TableName"])
+            key = op.get("Key") or {
+                name: op["Item"][name]
+                for name in (table.hash_key_attr, table.range_key_attr)
+                if name is not None
+            }
+            current = backend.get_item(op["TableName"], key)
+            condition = op.get("ConditionExpression")
+            passed = condition is None or get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            ).expr(current)
+            if passed:
+                errors.append((None, None, None))
+                continue
+            wants_old = op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+            old = current.to_json()["Attributes"] if wants_old and current else None
+            errors.append(("ConditionalCheckFailed", ConditionalCheckFailed().message, old))
+        return errors
+
+    @functools.wraps(transact)
+    def checked(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+        if len(transact_items) <= 100:
+            errors = failures(backend, transact_items)
+            if any(code is not None for code, _, _ in errors):
+                raise TransactionCanceledException(errors)
+        real_copy = dynamodb_models.copy  # type: ignore[attr-defined]
+        dynamodb_models.copy = SimpleNamespace(deepcopy=snapshot)  # type: ignore[attr-defined]
+        try:
+            return transact(backend, transact_items)
+        finally:
+            dynamodb_models.copy = real_copy  # type: ignore[attr-defined]
+
+    return checked
 
 
 # ---------------------------------------------------------------------------- provisioning

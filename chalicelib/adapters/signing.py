@@ -84,6 +84,7 @@ class PadesCertificateSigner:
     def sign(self, pdf: bytes, appearance: SignatureAppearance) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps import TimestampRequestError
 
         place = appearance.placement
         signed_at = datetime.now(UTC)
@@ -103,7 +104,10 @@ class PadesCertificateSigner:
         )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         out = io.BytesIO()
-        pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=out)
+        try:
+            pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=out)
+        except TimestampRequestError as err:
+            raise TransientError("The time-stamp authority did not answer") from err
         return out.getvalue()
 
 
@@ -123,6 +127,7 @@ class CollectorPdfSigner:
     def sign(self, pdf: bytes) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps import TimestampRequestError
 
         meta = signers.PdfSignatureMetadata(
             field_name=self.FIELD,
@@ -136,7 +141,10 @@ class CollectorPdfSigner:
         )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         out = io.BytesIO()
-        pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=out)
+        try:
+            pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=out)
+        except TimestampRequestError as err:
+            raise TransientError("The time-stamp authority did not answer") from err
         return out.getvalue()
 
 

@@ -14,6 +14,7 @@ class S3StatementFiles:
     def download(self, bucket: str, key: str, into: IO[bytes]) -> None:
         """Copy the object into a local file, in parts, never whole in memory."""
         from botocore.exceptions import BotoCoreError, ClientError
+        from s3transfer.exceptions import RetriesExceededError
 
         try:
             self._s3.download_fileobj(bucket, key, into)
@@ -21,5 +22,6 @@ class S3StatementFiles:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                 raise NotFoundError(f"statement file {key!r} is not in the bucket") from error
             raise TransientError("statement file could not be read") from error
-        except BotoCoreError as error:
+        except (BotoCoreError, RetriesExceededError) as error:
+            # The transfer gives up with its own error after retrying timeouts itself.
             raise TransientError("statement file could not be read") from error

@@ -5,10 +5,13 @@ Exception class names raised here are what the state machine's Retry and Catch m
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.errors import TransientError
 from chalicelib.services import workflow
 from chalicelib.telemetry import logger
 from chalicelib.wiring import container
@@ -32,11 +35,38 @@ class OutcomeInput(StepInput):
     error: dict[str, Any] | None = None
 
 
+Result = TypeVar("Result")
+
+
+def _network_faults_are_transient(
+    task: Callable[[dict[str, Any], Any], Result],
+) -> Callable[[dict[str, Any], Any], Result]:
+    """A timeout or dropped connection to AWS that botocore gave up on: the state machine
+    retries TransientError, while a raw botocore error would end the dossier in attention."""
+
+    @functools.wraps(task)
+    def run(event: dict[str, Any], context: Any) -> Result:
+        try:
+            return task(event, context)
+        except Exception as error:
+            # botocore is imported here, once a task fails, not on every cold start.
+            from botocore.exceptions import ConnectionError as NetworkError
+            from botocore.exceptions import ReadTimeoutError
+
+            if isinstance(error, NetworkError | ReadTimeoutError):
+                name = type(error).__name__
+                raise TransientError(f"AWS did not answer in time ({name})") from error
+            raise
+
+    return run
+
+
 def _bind(event: dict[str, Any], context: Any) -> None:
     logger.set_correlation_id(getattr(context, "aws_request_id", None))
     logger.append_keys(dossier_id=event.get("dossier_id"), step=event.get("step"))
 
 
+@_network_faults_are_transient
 def hold_for_decision(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = HoldInput.model_validate(event)
@@ -46,6 +76,7 @@ def hold_for_decision(event: dict[str, Any], context: Any) -> dict[str, str]:
     return {"dossier_id": task.dossier_id}
 
 
+@_network_faults_are_transient
 def record_outcome(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = OutcomeInput.model_validate(event)
@@ -55,36 +86,42 @@ def record_outcome(event: dict[str, Any], context: Any) -> dict[str, str]:
     return {"dossier_id": task.dossier_id, "outcome": task.outcome}
 
 
+@_network_faults_are_transient
 def allocate_reference(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = StepInput.model_validate(event)
     return workflow.allocate_reference(container(), task.dossier_id)
 
 
+@_network_faults_are_transient
 def issue_receipt(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = StepInput.model_validate(event)
     return workflow.issue_receipt(container(), task.dossier_id)
 
 
+@_network_faults_are_transient
 def render_certificate(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = StepInput.model_validate(event)
     return workflow.render_certificate(container(), task.dossier_id)
 
 
+@_network_faults_are_transient
 def sign_certificate(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = StepInput.model_validate(event)
     return workflow.sign_certificate(container(), task.dossier_id)
 
 
+@_network_faults_are_transient
 def publish_certificate(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = StepInput.model_validate(event)
     return workflow.publish_certificate(container(), task.dossier_id)
 
 
+@_network_faults_are_transient
 def notify_exporter(event: dict[str, Any], context: Any) -> dict[str, str]:
     _bind(event, context)
     task = StepInput.model_validate(event)

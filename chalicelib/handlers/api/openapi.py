@@ -208,7 +208,9 @@ def _problem_statuses(route: RouteSpec) -> list[int]:
     if not (route.access.public or route.access.bank):
         statuses |= {401, 403}
     if _PATH_PARAMETER.search(route.path):
-        statuses.add(404)
+        statuses |= {404, 422}  # path values are validated and may name nothing
+    if route.body is not None:
+        statuses.add(404)  # a body may name what does not exist (a trader, a certificate)
     if route.method in _WRITES:
         statuses |= {409, 422}
     if route.body is not None or route.query is not None:

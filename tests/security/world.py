@@ -1,0 +1,171 @@
+"""A small world on the local stack for the security tests: one trader, one department, one
+dossier with its payment order, one bank with its secret, and every kind of caller."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from chalicelib.adapters.dossier_store import DossierStore
+from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from chalicelib.domain.departments import Department, DepartmentKind, FeeAccount
+from chalicelib.domain.dossiers import Dossier, Status
+from chalicelib.wiring import container
+from tests.stack import Stack
+
+TRADER = "6002837411"
+OTHER_TRADER = "0100000001"
+DEPARTMENT = "DAK-LAK"
+OTHER_DEPARTMENT = "HA-NOI"
+BANK = "vietcombank"
+BANK_SECRET = "security-suite-bank-secret"
+WRONG_SECRET = "not-the-bank-secret"
+ACCOUNT = FeeAccount(
+    bank_bin="970436", account_number="19030000000001", account_name="SO CONG THUONG DAK LAK"
+)
+
+_HEADERS: dict[str, dict[str, str]] = {}
+
+CALLERS = (
+    "anonymous",
+    "exporter_other",
+    "exporter",
+    "specialist_other",
+    "leader_other",
+    "specialist",
+    "leader",
+    "operations",
+    "auditor",
+    "bank_wrong",
+)
+
+
+def department(code: str = DEPARTMENT) -> Department:
+    return Department(
+        code=code,
+        kind=DepartmentKind.PROVINCE,
+        name_vi=f"Sở Công Thương {code}",
+        name_en=f"{code} Department of Industry and Trade",
+        issuer_code="DL",
+        fee_account=ACCOUNT,
+        fee_collection_from=date(2026, 1, 1),
+    )
+
+
+@dataclass
+class World:
+    stack: Stack
+    dossier_id: str
+    payment_reference: str
+
+    def headers(self, caller: str) -> dict[str, str]:
+        """The headers each caller sends; the bank signs an empty body with a wrong secret."""
+        roles = {
+            "exporter_other": ("exporter", {"tax_code": OTHER_TRADER}),
+            "exporter": ("exporter", {"tax_code": TRADER}),
+            "specialist_other": ("specialist", {"department": OTHER_DEPARTMENT}),
+            "leader_other": ("leader", {"department": OTHER_DEPARTMENT}),
+            "specialist": ("specialist", {"department": DEPARTMENT}),
+            "leader": ("leader", {"department": DEPARTMENT}),
+            "operations": ("operations", {}),
+            "auditor": ("auditor", {}),
+        }
+        if caller == "anonymous":
+            return {"Content-Type": "application/json"}
+        if caller == "bank_wrong":
+            return self.bank_headers(b"{}", WRONG_SECRET)
+        if caller not in _HEADERS:
+            # Signing a token takes tens of milliseconds; one per caller serves the session.
+            role, claims = roles[caller]
+            _HEADERS[caller] = self.stack.auth(role, **claims)
+        return dict(_HEADERS[caller])
+
+    def bank_headers(self, body: bytes, secret: str = BANK_SECRET, skew: int = 0) -> dict[str, str]:
+        timestamp = str(int(self.stack.clock.now.timestamp()) + skew)
+        return {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
+        }
+
+
+def add_bank_secret(stack: Stack, bank: str = BANK, secret: str = BANK_SECRET) -> None:
+    name = container().settings.BANK_SECRET_PREFIX + bank
+    stack.client("secretsmanager").create_secret(
+        Name=name, SecretString=json.dumps({"current": secret})
+    )
+
+
+def put_dossier(stack: Stack, status: Status, **fields: Any) -> str:
+    """A dossier of TRADER in DEPARTMENT, written as the store writes it."""
+    now = stack.clock.now
+    values: dict[str, Any] = {
+        "id": f"D{uuid.uuid4().hex[:12].upper()}",
+        "trader_tax_code": TRADER,
+        "form": "D",
+        "status": status,
+        "department_code": DEPARTMENT,
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+    }
+    dossier = Dossier(**(values | fields))
+    dossier_id = dossier.id
+    store: DossierStore = container().dossier_store
+    store._table.put_item(Item=store._meta_item(dossier))
+    return dossier_id
+
+
+def build_world(stack: Stack) -> World:
+    add_bank_secret(stack)
+    dossier_id = put_dossier(stack, Status.AWAITING_PAYMENT)
+    order = container().payments.create_payment_order(
+        dossier_id=dossier_id,
+        trader_tax_code=TRADER,
+        department=department(),
+        fee_kind="issuance",
+        submitted_at=stack.clock.now,
+    )
+    assert order is not None
+    return World(stack, dossier_id, order.payment_reference)
+
+
+STATEMENTS = "coissuer-local-statements"
+
+
+@contextmanager
+def statement_notifications_held(stack: Stack) -> Iterator[None]:
+    """The statements bucket without its S3 notification, so a test delivers files itself."""
+    s3 = stack.client("s3")
+    notifications = s3.get_bucket_notification_configuration(Bucket=STATEMENTS)
+    notifications.pop("ResponseMetadata", None)
+    s3.put_bucket_notification_configuration(Bucket=STATEMENTS, NotificationConfiguration={})
+    try:
+        yield
+    finally:
+        s3.put_bucket_notification_configuration(
+            Bucket=STATEMENTS, NotificationConfiguration=notifications
+        )
+
+
+def register_department(code: str, account: str = "19030000000001") -> None:
+    """A live department profile with a fee account, as the department registry stores it."""
+    container().table.put_item(
+        Item={
+            "PK": f"DEPT#{code}",
+            "SK": "PROFILE",
+            "GSI2PK": "DEPARTMENTS",
+            "GSI2SK": f"live#{code}",
+            "version": 1,
+            "department": {
+                "code": code,
+                "state": "live",
+                "fee_account": {"account_number": account},
+            },
+        }
+    )
