@@ -113,6 +113,8 @@ def main() -> int:
         failed += not ok
         print(output + "\n", flush=True)
         sections.append(section(title, what, command, ok, output, took))
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    header[-1:-1] = [f"- load average at the end: {load}"]
     RESULTS.write_text("\n".join(header) + "\n" + "\n".join(sections))
     print(f"wrote {RESULTS.relative_to(ROOT)}; {failed} benchmark(s) failed")
     return 1 if failed else 0

@@ -7,11 +7,12 @@ act as in `make demo` with no pause between steps (the Form E sample, submitted 
 register and draft, upload documents, submit until the payment order exists, bank callback,
 claim and approve, leader approval until the certificate is issued. Waits poll every 0.3 s,
 so each phase is rounded up by at most that much. A phase that fails ends the run with the
-reason, and no total is printed.
+reason, no total is printed and the exit status is 1.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
@@ -20,7 +21,7 @@ from tools import demo
 SAMPLE = "form-e-footwear-cn.json"
 
 
-def main() -> None:
+def main() -> int:
     journal = demo.Journal()
     demo.console.quiet = True
     phases: list[tuple[str, float]] = []
@@ -31,10 +32,11 @@ def main() -> None:
         for name, seconds in phases:
             print(f"{name:<44} {seconds * 1000:8.0f} ms")
         print(f"not measured: the lifecycle stopped after {len(phases)} phase(s): {error}")
-        return
+        return 1
     for name, seconds in phases:
         print(f"{name:<44} {seconds * 1000:8.0f} ms")
     print(f"{'total, register to issued':<44} {sum(s for _, s in phases) * 1000:8.0f} ms")
+    return 0
 
 
 def measure_phases(journal: demo.Journal, phases: list[tuple[str, float]]) -> None:
@@ -60,4 +62,4 @@ def measure_phases(journal: demo.Journal, phases: list[tuple[str, float]]) -> No
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -302,7 +302,10 @@ def p95(values: list[float]) -> float:
 
 
 def print_table(results: list[Measured], skipped: list[tuple[str, str, str]]) -> None:
-    print("| route | note | n | median ms | p95 ms | DynamoDB calls per request | statuses |")
+    print(
+        "| route | note | n | median ms | p95 ms "
+        "| DynamoDB calls: most in one request (mean per request by operation) | statuses |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for result in results:
         runs = len(result.calls)
