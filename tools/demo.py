@@ -473,13 +473,22 @@ def attention(api: Api, token: str, dossier_id: str) -> str:
 def payment_order(api: Api, journal: Journal, case: Case) -> None:
     with journal.step(case.label, "read the payment order (VietQR)") as note:
         wait_for_status(api, case.token, case.dossier_id, "awaiting_payment")
-        order = api.call("GET", f"/dossiers/{case.dossier_id}/payment", case.token)
+        order = wait_until("the payment order", lambda: _order(api, case))
         case.payment_reference = order["payment_reference"]
         case.amount = int(order["amount_vnd"])
         case.account = order["transfer"]["account_number"]
         note["detail"] = (
             f"{case.amount:,} VND to {case.account}, reference {case.payment_reference}"
         )
+
+
+def _order(api: Api, case: Case) -> Any:
+    try:
+        return api.call("GET", f"/dossiers/{case.dossier_id}/payment", case.token)
+    except StepFailedError as error:
+        if " 404:" in str(error):
+            return Waiting("no payment order yet")
+        raise
 
 
 # ---------------------------------------------------------------------------- the bank
@@ -957,7 +966,7 @@ def run(journal: Journal) -> None:
     try:
         reconcile(api, journal, bank, ops, live["account"], lost)
     except StepFailedError as error:
-        journal.skip("operations", "read and check the day's reconciliation report", str(error))
+        journal.skip("operations", "the remaining reconciliation checks", str(error))
     for case in [*cases, lost]:
         if case.broken:
             journal.skip(case.label, "later steps of this dossier", case.broken)
