@@ -189,6 +189,7 @@ class Container:
     def dossier_service(self) -> DossierService:
         from chalicelib.domain.forms import catalogue
         from chalicelib.services.dossiers import DossierService
+        from chalicelib.services.workflow import SubmissionPayments
 
         return DossierService(
             self.dossier_store,
@@ -197,6 +198,7 @@ class Container:
             self.workflow,
             catalogue(),
             self.clock,
+            orders=SubmissionPayments(self),
         )
 
     @cached_property

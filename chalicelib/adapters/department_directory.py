@@ -32,7 +32,7 @@ class TableDepartmentDirectory:
         item = response.get("Item")
         if item is None:
             return None
-        return DepartmentStanding.of(code, _attributes(item))
+        return DepartmentStanding.of(code, _attributes(item), _profile(item))
 
 
 def _attributes(item: dict[str, Any]) -> dict[str, Any]:
@@ -40,3 +40,9 @@ def _attributes(item: dict[str, Any]) -> dict[str, Any]:
         return item
     profile = json.loads(item["profile"])
     return {**profile, "fee_collection_live_from": profile.get("fee_collection_from")}
+
+
+def _profile(item: dict[str, Any]) -> Any:
+    from chalicelib.adapters.department_store import department_from_item
+
+    return department_from_item(item) if isinstance(item.get("profile"), str) else None

@@ -44,7 +44,7 @@ class DepartmentStore:
         response = self._call(self._table.get_item, Key=_profile_key(code), ConsistentRead=True)
         if "Item" not in response:
             raise NotFoundError(f"No department {code}", department=code)
-        return _department_from(response["Item"])
+        return department_from_item(response["Item"])
 
     def find(self, code: str) -> Department | None:
         try:
@@ -55,7 +55,7 @@ class DepartmentStore:
     def create(self, department: Department, event: DepartmentEvent) -> None:
         """Store a new department and claim its issuer code, or ConflictError."""
         writes = [
-            _put(_profile_item(department), "attribute_not_exists(PK)"),
+            _put(profile_item(department), "attribute_not_exists(PK)"),
             _put(_event_item(event), "attribute_not_exists(PK)"),
             _claim(department),
         ]
@@ -65,7 +65,7 @@ class DepartmentStore:
         """Replace `previous` with `department` (one version later), or ConflictError."""
         writes = [
             _put(
-                _profile_item(department),
+                profile_item(department),
                 "#version = :expected",
                 names={"#version": "version"},
                 values={":expected": previous.version},
@@ -90,7 +90,7 @@ class DepartmentStore:
 
     def _query_directory(self, condition: Any) -> list[Department]:
         items = self._query(IndexName=_GSI, KeyConditionExpression=condition)
-        return [_department_from(item) for item in items]
+        return [department_from_item(item) for item in items]
 
     def _query(self, **arguments: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -145,7 +145,7 @@ def _profile_key(code: str) -> dict[str, str]:
     return {"PK": f"DEPT#{code}", "SK": "PROFILE"}
 
 
-def _profile_item(department: Department) -> dict[str, Any]:
+def profile_item(department: Department) -> dict[str, Any]:
     return {
         **_profile_key(department.code),
         "GSI2PK": DIRECTORY_KEY,
@@ -167,7 +167,7 @@ def _event_item(event: DepartmentEvent) -> dict[str, Any]:
     }
 
 
-def _department_from(item: dict[str, Any]) -> Department:
+def department_from_item(item: dict[str, Any]) -> Department:
     department = Department.model_validate_json(item["profile"])
     return department.model_copy(update={"version": int(item["version"])})
 

@@ -65,6 +65,12 @@ class Upload:
     fields: dict[str, str]
 
 
+class PaymentOrders(Protocol):
+    """Opens the payment order of a submitted dossier; False when no fee is due yet."""
+
+    def open(self, dossier: Dossier, department: DepartmentStanding, now: datetime) -> bool: ...
+
+
 class DossierService:
     def __init__(
         self,
@@ -75,7 +81,9 @@ class DossierService:
         catalogue: Catalogue,
         clock: Callable[[], datetime],
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        orders: PaymentOrders | None = None,
     ) -> None:
+        self._orders = orders
         self._store = store
         self._bucket = bucket
         self._departments = departments
@@ -215,6 +223,8 @@ class DossierService:
         self._store.save_dossier(submitted, dossier.version, [event])
 
         payment_required = department.collects_fees_on(today)
+        if payment_required and self._orders is not None:
+            payment_required = self._orders.open(submitted, department, now)
         self._workflow.start(submitted.id, submitted.attempt, payment_required)
         logger.info(
             "dossier submitted",

@@ -143,6 +143,7 @@ class Payments:
         fee_kind: fees.FeeKind | str,
         submitted_at: datetime,
         schedule: fees.FeeSchedule | None = None,
+        check_existing: bool = True,
     ) -> PaymentOrder | None:
         """The dossier's payment order, fixing the fee in force on the submission day.
 
@@ -156,7 +157,8 @@ class Payments:
             raise RuleViolationError(
                 "The department collects fees but has no fee account", department=department.code
             )
-        existing = self.store.order_for_dossier(dossier_id)
+        # A first submission skips this read: the order's pointer write refuses a second order.
+        existing = self.store.order_for_dossier(dossier_id) if check_existing else None
         if existing is not None:
             return existing
 

@@ -117,7 +117,9 @@ class Lifecycle:
             dossier = self.move(
                 dossier, Status.AWAITING_SIGNATURE, SYSTEM, "waiting for the leader's signature"
             )
-        if step == "review":
+        if step == "review" and dossier.review.due_at is None:
+            if dossier.status == Status.SUBMITTED:
+                self.notify(dossier_id, "submitted")
             self._set_review_deadline(dossier)
         waiting = {status.value for status in WAITING_STATUSES[step]}
         if self.tokens.keep(dossier_id, step, token, waiting):
@@ -134,13 +136,14 @@ class Lifecycle:
         """The payment order keeps the token; a payment that came first completes it at once."""
         if dossier.status == Status.SUBMITTED:
             dossier = self.move(dossier, Status.AWAITING_PAYMENT, SYSTEM, "waiting for the fee")
+            self.notify(dossier.id, "submitted")
         if dossier.status != Status.AWAITING_PAYMENT:
             raise ConflictError(f"Dossier {dossier.id} is {dossier.status}; no fee is awaited")
         self.deps.payments.await_payment(dossier.id, token)
         logger.info("waiting for payment", dossier_id=dossier.id)
 
     def _set_review_deadline(self, dossier: Dossier) -> None:
-        if dossier.review.due_at is not None or dossier.department_code is None:
+        if dossier.department_code is None:
             return
         calendar = self.deps.departments.get(dossier.department_code).working_calendar()
         due = calendar.add_working_hours(self.clock(), REVIEW_HOURS)
@@ -404,3 +407,17 @@ def issue_receipt(deps: Any, dossier_id: str) -> dict[str, str]:
     from chalicelib.services.receipt_orders import issue_receipt_for_dossier
 
     return {"receipt": issue_receipt_for_dossier(deps, dossier_id) or ""}
+
+
+class SubmissionPayments:
+    """Opens a submitted dossier's payment order, fixing the fee in force that day."""
+
+    def __init__(self, deps: Any) -> None:
+        self._deps = deps
+
+    def open(self, dossier: Dossier, department: Any, now: datetime) -> bool:
+        profile = department.profile or self._deps.departments.get(department.code)
+        order = self._deps.payments.create_payment_order(
+            dossier.id, dossier.trader_tax_code, profile, "issuance", now, check_existing=False
+        )
+        return order is not None

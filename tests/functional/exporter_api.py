@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import zlib
+from datetime import date
 from typing import Any
 
+from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.forms import catalogue
 from chalicelib.wiring import container
 from tests.functional.dossier_stack import DynamoDBCallCounter
@@ -27,15 +30,24 @@ def seed_department(
     forms: list[str] | None = None,
     fee_collection_live_from: str | None = None,
 ) -> None:
-    item: dict[str, Any] = {
-        "PK": f"DEPT#{code}",
-        "SK": "PROFILE",
-        "state": state,
-        "allowed_forms": forms if forms is not None else ALL_FORMS,
-    }
-    if fee_collection_live_from:
-        item["fee_collection_live_from"] = fee_collection_live_from
-    container().table.put_item(Item=item)
+    """Store (or overwrite) a department as the registry does, with a fee account."""
+    from chalicelib.adapters.department_store import profile_item
+    from chalicelib.domain.departments import Department, DepartmentState, FeeAccount
+    from chalicelib.domain.registry import MINISTRY, registry_unit
+
+    try:
+        department = registry_unit(code).as_department()
+    except NotFoundError:
+        department = MINISTRY.as_department().model_copy(update={"code": code})
+    account = FeeAccount(bank_bin="970407", account_name="SO CONG THUONG",
+                         account_number=f"1903{zlib.crc32(code.encode()):010d}")  # fmt: skip
+    live_from = date.fromisoformat(fee_collection_live_from) if fee_collection_live_from else None
+    department = Department.model_validate({
+        **department.model_dump(), "state": DepartmentState(state), "fee_account": account,
+        "allowed_forms": tuple(forms if forms is not None else ALL_FORMS),
+        "fee_collection_from": live_from,
+    })  # fmt: skip
+    container().table.put_item(Item=profile_item(department))
 
 
 def department_of(sample: dict[str, Any]) -> str:

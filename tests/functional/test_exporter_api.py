@@ -412,7 +412,7 @@ def test_department_codes_cover_every_sample() -> None:
 
 def test_department_stored_by_the_department_registry_is_read(stack: Stack) -> None:
     from chalicelib.adapters.department_store import DepartmentStore
-    from chalicelib.domain.departments import DepartmentEvent, DepartmentState
+    from chalicelib.domain.departments import DepartmentEvent, DepartmentState, FeeAccount
     from chalicelib.domain.registry import registry_unit
 
     department = (
@@ -423,6 +423,11 @@ def test_department_stored_by_the_department_registry_is_read(stack: Stack) -> N
                 "state": DepartmentState.LIVE,
                 "allowed_forms": ("D",),
                 "fee_collection_from": date(2026, 12, 1),
+                "fee_account": FeeAccount(
+                    bank_bin="970407",
+                    account_number="19036600001111",
+                    account_name="SO CONG THUONG DAK LAK",
+                ),
             }
         )
     )
