@@ -88,7 +88,8 @@ def run(arguments: list[str]) -> tuple[bool, str, float]:
     # Structured log lines are not figures.
     lines = [line for line in completed.stdout.splitlines() if not line.startswith("{")]
     if completed.returncode != 0:
-        lines += ["", "FAILED:", *completed.stderr.strip().splitlines()[-15:]]
+        errors = completed.stderr.strip().splitlines()[-15:]
+        lines += ["", f"FAILED (exit status {completed.returncode})", *errors]
     return completed.returncode == 0, "\n".join(lines).strip(), time.monotonic() - started
 
 

@@ -582,9 +582,7 @@ def review(api: Api, journal: Journal, specialist: str, case: Case) -> None:
         wait_for_status(api, case.token, case.dossier_id, "paid", "under_review")
         queue = api.call("GET", "/review/queue?status=paid", specialist)
         listed = any(item["dossier_id"] == case.dossier_id for item in queue["items"])
-        claimed = wait_until(
-            "the review step to wait", lambda: _claim(api, specialist, case.dossier_id)
-        )
+        claimed = wait_until("the review step to wait", lambda: _claim(api, specialist, case))
         note["detail"] = f"in the queue: {listed}; status {claimed['status']}"
     if case.plan == "refuse":
         refuse(api, journal, specialist, case)
@@ -599,13 +597,18 @@ def review(api: Api, journal: Journal, specialist: str, case: Case) -> None:
         note["detail"] = f"status {item['status']}"
 
 
-def _claim(api: Api, specialist: str, dossier_id: str) -> Any:
+def _claim(api: Api, specialist: str, case: Case) -> Any:
     try:
-        return api.call("POST", f"/review/dossiers/{dossier_id}/claim", specialist)
+        return api.call("POST", f"/review/dossiers/{case.dossier_id}/claim", specialist)
     except StepFailedError as error:
-        if " 409:" in str(error):
-            return Waiting("not yet waiting for review")
-        raise
+        if " 409:" not in str(error):
+            raise
+    status = dossier_status(api, case.token, case.dossier_id)
+    if status == "needs_attention":
+        raise StepFailedError(
+            f"the dossier needs attention: {attention(api, case.token, case.dossier_id)}"
+        )
+    return Waiting(f"{status}, not yet waiting for review")
 
 
 def refuse(api: Api, journal: Journal, specialist: str, case: Case) -> None:
