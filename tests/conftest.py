@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -34,3 +35,8 @@ def pristine_stack() -> Iterator[Stack]:
     """A stack of its own, for tests that change resources themselves."""
     with running_stack() as running:
         yield running
+
+
+# moto's ASL interpreter logs every failed state with its whole parse tree; the tests read
+# failures from the execution history instead.
+logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)

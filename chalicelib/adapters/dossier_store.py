@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.dossiers import Dossier, HistoryEvent, Status
-from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError, TransientError
+from chalicelib.domain.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    StaleVersionError,
+    TransientError,
+)
 from chalicelib.domain.traders import TraderProfile
 
 if TYPE_CHECKING:
@@ -288,7 +294,7 @@ class DossierStore:
 
     @staticmethod
     def _stale(dossier: Dossier) -> ConflictError:
-        return ConflictError(
+        return StaleVersionError(
             "The dossier changed meanwhile; read it again and retry", dossier_id=dossier.id
         )
 

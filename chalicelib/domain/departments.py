@@ -129,7 +129,8 @@ class FeeAccount(_Frozen):
 
 class ReceiptSeries(_Frozen):
     form_number: str = Field(min_length=1, max_length=20, description="Receipt template number")
-    series: str = Field(min_length=1, max_length=20, description="Receipt series (symbol)")
+    # Decree 123/2020: the series is letters followed by the year's last two digits.
+    series: str = Field(pattern=r"^[A-Z]{1,6}(\d{2})?$", description="Receipt series (symbol)")
 
 
 class GateEvidence(_Frozen):

@@ -51,6 +51,10 @@ class ConflictError(CoissuerError):
     status, title, type_slug = 409, "Conflict", "conflict"
 
 
+class StaleVersionError(ConflictError):
+    """Someone changed the record between our read and our write; reading again may succeed."""
+
+
 class PayloadTooLargeError(CoissuerError):
     status, title, type_slug = 413, "Payload too large", "payload-too-large"
 

@@ -29,7 +29,7 @@ class DossierReceiptOrders:
         department = deps.departments.get(dossier.department_code)
         if not department.issues_e_receipts_on(vietnam_day(deps.clock())):
             return None
-        payment = deps.payment_store.order_for_dossier(dossier_id)
+        payment = deps.payments.store.order_for_dossier(dossier_id)
         if payment is None:
             return None
         trader = deps.dossier_store.get_trader(dossier.trader_tax_code)

@@ -43,6 +43,11 @@ RESUME_AT = {
     "publish": "publish",
     "notify": "notify",
 }
+DECIDED = {
+    Status.APPROVED: "approve",
+    Status.AMENDMENT_REQUESTED: "amend",
+    Status.REFUSED: "refuse",
+}
 WAITING_STATUSES = {
     "review": {Status.SUBMITTED, Status.PAID, Status.UNDER_REVIEW},
     "amendment": {Status.AMENDMENT_REQUESTED},
@@ -125,10 +130,14 @@ class Lifecycle:
         if self.tokens.keep(dossier_id, step, token, waiting):
             logger.info("waiting for decision", dossier_id=dossier_id, step=step)
             return
-        # The exporter resubmitted before the wait began: nothing to wait for.
+        # The decision came before this wait began (a quick resubmission, or a reviewer who
+        # decided while the previous round's token was still on the dossier): pass it on.
         current = self.dossier(dossier_id)
         if step == "amendment" and current.status in (Status.UNDER_REVIEW, Status.APPROVED):
             self.deps.workflow.complete_step(token, {"decided_before_wait": True})
+            return
+        if step == "review" and current.status in DECIDED:
+            self.deps.workflow.complete_step(token, {"decision": DECIDED[current.status]})
             return
         raise ConflictError(f"Dossier {dossier_id} is {current.status}; nothing waits for {step}")
 

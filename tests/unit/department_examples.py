@@ -54,7 +54,7 @@ def full_details() -> DepartmentDetails:
         fee_account=FeeAccount(
             bank_bin="970407", account_number="19036688001011", account_name="SO CONG THUONG HP"
         ),
-        receipt=ReceiptSeries(form_number="01BLP0-001", series="HP-25E"),
+        receipt=ReceiptSeries(form_number="01BLP0-001", series="HP26"),
         allowed_forms=("D", "E", "AK", "EUR.1"),
         fee_collection_from=date(2026, 10, 1),
         e_receipts_from=date(2026, 10, 1),

@@ -1,0 +1,195 @@
+"""Dossier lifecycles through the HTTP API and the real state machine definition."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.adapters.workflow import StepFunctionsWorkflow
+from chalicelib.domain.dossiers import Status
+from chalicelib.wiring import container
+from tests.functional.exporter_api import ready_draft
+from tests.functional.lifecycle_support import (
+    LEADER,
+    Staff,
+    live_department,
+    pay,
+    wait_for_status,
+    wait_for_token,
+)
+from tests.stack import Stack, json_body
+
+DEPARTMENT = "DAK-LAK"  # where the coffee sample (Form D) is submitted
+
+
+@pytest.fixture
+def department(stack: Stack) -> str:
+    live_department(DEPARTMENT)
+    return DEPARTMENT
+
+
+def submitted_and_paid(stack: Stack, txn_id: str = "FT-1") -> tuple[object, str]:
+    exporter, dossier_id = ready_draft(stack)
+    assert exporter.submit(dossier_id).status_code == 200
+    wait_for_status(dossier_id, Status.AWAITING_PAYMENT)
+    assert pay(stack, dossier_id, txn_id).status_code == 200
+    wait_for_status(dossier_id, Status.PAID)
+    return exporter, dossier_id
+
+
+def test_a_sample_dossier_goes_from_submission_to_issued(stack: Stack, department: str) -> None:
+    staff = Staff(stack, department)
+    exporter, dossier_id = submitted_and_paid(stack)
+
+    assert staff.claim(dossier_id).status_code == 200
+    assert staff.decide(dossier_id, "approve").status_code == 200
+    wait_for_status(dossier_id, Status.AWAITING_SIGNATURE)
+    assert staff.approve_signing(dossier_id).status_code == 200
+    issued = wait_for_status(dossier_id, Status.ISSUED, Status.NEEDS_ATTENTION)
+
+    assert issued.status == Status.ISSUED, issued.attention
+    record = container().certificate_store.get_by_dossier(dossier_id)
+    assert record.status.value == "valid"
+    assert record.reference_number.startswith("VN-TH 26/")
+    history = json_body(exporter.get(dossier_id))["history"]
+    assert [event["to_status"] for event in history][-8:] == [
+        "submitted", "awaiting_payment", "paid", "under_review", "approved",
+        "awaiting_signature", "signed", "issued",
+    ]  # fmt: skip
+    receipt = stack.http.get(f"/dossiers/{dossier_id}/receipt", headers=exporter.headers)
+    assert receipt.status_code == 200
+    assert json_body(receipt)["receipt"]["number"]
+
+
+def test_two_amendment_rounds_keep_the_comments_and_charge_once(
+    stack: Stack, department: str
+) -> None:
+    staff = Staff(stack, department)
+    exporter, dossier_id = submitted_and_paid(stack)
+    comment = {"target": "/lines/0/hs_code", "comment": "Use the importing country's HS code"}
+
+    for round_number in (1, 2):
+        if round_number == 1:
+            assert staff.claim(dossier_id).status_code == 200
+        else:
+            wait_for_status(dossier_id, Status.UNDER_REVIEW)
+        asked = staff.decide(dossier_id, "amend", comments=[comment])
+        assert asked.status_code == 200, asked.body
+        wait_for_status(dossier_id, Status.AMENDMENT_REQUESTED)
+        resubmitted = exporter.call("POST", f"/dossiers/{dossier_id}/resubmission")
+        assert resubmitted.status_code == 200, resubmitted.body
+
+    wait_for_token(dossier_id, "review")
+    assert staff.decide(dossier_id, "approve").status_code == 200
+    dossier = wait_for_status(dossier_id, Status.AWAITING_SIGNATURE)
+    assert dossier.review.rounds == 2
+    assert len(dossier.review.comments) == 2
+    order = json_body(stack.http.get(f"/dossiers/{dossier_id}/payment",
+                                     headers=exporter.headers))  # fmt: skip
+    assert order["received_vnd"] == order["amount_vnd"] == 60_000
+
+
+def test_a_refusal_ends_the_dossier_with_its_reason(stack: Stack, department: str) -> None:
+    staff = Staff(stack, department)
+    _, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+
+    refused = staff.decide(
+        dossier_id,
+        "refuse",
+        refusal_reason="origin_criteria_not_met",
+        refusal_text="Supplier declarations do not cover the beans",
+    )
+
+    assert refused.status_code == 200
+    dossier = wait_for_status(dossier_id, Status.REFUSED)
+    assert dossier.review.refusal_reason.value == "origin_criteria_not_met"
+    execution = f"{stack.state_machine_arn.replace(':stateMachine:', ':execution:')}"
+    described = stack.wait_for_execution(f"{execution}:{dossier_id}-1")
+    assert described["status"] == "SUCCEEDED"
+
+
+def test_a_second_decision_on_the_same_step_is_a_conflict(stack: Stack, department: str) -> None:
+    staff = Staff(stack, department)
+    _, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+
+    first = staff.decide(dossier_id, "approve")
+    second = staff.decide(dossier_id, "refuse", refusal_reason="other")
+
+    assert first.status_code == 200
+    assert second.status_code == 409
+    assert wait_for_status(dossier_id, Status.AWAITING_SIGNATURE).status
+
+
+def test_a_specialist_of_another_department_may_not_decide(stack: Stack, department: str) -> None:
+    _, dossier_id = submitted_and_paid(stack)
+    Staff(stack, department).claim(dossier_id)
+    outsider = Staff(stack, "HAI-PHONG")
+
+    response = outsider.decide(dossier_id, "approve")
+
+    assert response.status_code == 403
+    assert container().dossier_store.get_dossier(dossier_id).status == Status.UNDER_REVIEW
+
+
+def test_no_payment_in_time_expires_the_dossier(stack: Stack, department: str) -> None:
+    deps = container()
+    arn = deps.settings.DOSSIER_STATE_MACHINE_ARN
+    deps.workflow = StepFunctionsWorkflow(deps.stepfunctions, arn, 1)  # type: ignore[misc]
+    exporter, dossier_id = ready_draft(stack)
+
+    assert exporter.submit(dossier_id).status_code == 200
+
+    dossier = wait_for_status(dossier_id, Status.EXPIRED, timeout=20)
+    assert dossier.status == Status.EXPIRED
+
+
+def test_a_failed_step_needs_attention_and_an_operations_retry_issues(
+    stack: Stack, department: str
+) -> None:
+    staff = Staff(stack, department)
+    _, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+    staff.decide(dossier_id, "approve")
+    wait_for_status(dossier_id, Status.AWAITING_SIGNATURE)
+    reference = container().certificate_store.get_by_dossier(dossier_id).reference_number
+    unsigned = f"certificates/{reference.replace(' ', '-').replace('/', '-')}/unsigned.pdf"
+    s3, bucket = container().s3, container().settings.DOCUMENTS_BUCKET
+    kept = s3.get_object(Bucket=bucket, Key=unsigned)["Body"].read()
+    s3.delete_object(Bucket=bucket, Key=unsigned)
+
+    staff.approve_signing(dossier_id)
+    stuck = wait_for_status(dossier_id, Status.NEEDS_ATTENTION)
+    assert stuck.attention.step == "sign"
+    listed = stack.http.get(f"/operations/attention?department={department}",
+                            headers=stack.auth("operations"))  # fmt: skip
+    assert [item["dossier_id"] for item in json_body(listed)["items"]] == [dossier_id]
+
+    s3.put_object(Bucket=bucket, Key=unsigned, Body=kept)
+    retried = stack.http.post(f"/operations/dossiers/{dossier_id}/retry",
+                              headers=stack.auth("operations"))  # fmt: skip
+
+    assert retried.status_code == 200, retried.body
+    issued = wait_for_status(dossier_id, Status.ISSUED, Status.NEEDS_ATTENTION)
+    assert issued.status == Status.ISSUED, issued.attention
+    assert issued.signing_leader == LEADER
+
+
+def test_the_review_deadline_skips_the_weekend_and_a_public_holiday(
+    stack: Stack, department: str
+) -> None:
+    # Paid on Friday 28 Aug 2026 at 15:00 Vietnam time; Mon 31 Aug is a make-up day off and
+    # 1-2 Sep are National Day holidays in the `holidays` calendar: review is due on 3 Sep.
+    stack.clock.now = datetime(2026, 8, 28, 8, 0, tzinfo=UTC)
+    _, dossier_id = submitted_and_paid(stack)
+    wait_for_token(dossier_id, "review")
+
+    dossier = container().dossier_store.get_dossier(dossier_id)
+
+    expected = container().departments.get(department).working_calendar().add_working_hours(
+        datetime(2026, 8, 28, 8, 0, tzinfo=UTC), 6)  # fmt: skip
+    assert dossier.review.due_at == expected
+    assert expected.weekday() not in (5, 6)
+    assert expected.date() > datetime(2026, 8, 30).date()
