@@ -256,7 +256,7 @@ def run_all(bench: Bench) -> list[tuple[str, str, str]]:
     for path in ("/review/queue", "/signing/queue", "/operations/attention"):
         m("GET", path, lambda path=path: ("GET", f"{path}?department={LIVE}", ops, b""))
     m("GET", "/receipts/{form_number}/{series}/usage",
-      lambda: ("GET", "/receipts/01BLP0-001/HA-26E/usage?from=2026-12-01&to=2026-12-31", ops,
+      lambda: ("GET", "/receipts/01BLP0-001/HP26/usage?from=2026-12-01&to=2026-12-31", ops,
                b""))  # fmt: skip
     m("GET", "/operations/reconciliation/{department}/{day}",
       lambda: ("GET", f"/operations/reconciliation/{LIVE}/2026-12-03", ops, b""))  # fmt: skip

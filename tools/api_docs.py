@@ -59,7 +59,7 @@ EXAMPLE_PATHS = {
     "{bank}": "techcombank",
     "{txn_id}": "FT26337019283",
     "{form_number}": "01BLP0-001",
-    "{series}": "HP-26E",
+    "{series}": "HP26",
     "{number}": "42",
     "{reference}": "VN-TH-26-31-00001",
     "{dossier_id}": "$DOSSIER",

@@ -49,6 +49,7 @@ SANDBOX = "LANG-SON"
 # Every sample is issued by Hai Phong here: its own department is not onboarded in this demo.
 LIVE_FORMS = ("B", "D", "E", "VJ", "AK", "AJ", "EUR.1")
 SANDBOX_FORMS = ("B", "D", "E")
+RECEIPT_SERIES = {LIVE: "HP26", SANDBOX: "LS26"}
 WAIT_SECONDS = 90.0
 REPORT_COLUMNS = (
     "payment_reference", "outcome", "statement_amount", "recorded_amount", "bank_reference",
@@ -309,7 +310,7 @@ def department_details(code: str, forms: tuple[str, ...], account: str) -> dict[
             "account_number": account,
             "account_name": f"SO CONG THUONG {code.replace('-', ' ')}",
         },
-        "receipt": {"form_number": "01BLP0-001", "series": f"{code[:2]}-26E"},
+        "receipt": {"form_number": "01BLP0-001", "series": RECEIPT_SERIES[code]},
         "allowed_forms": list(forms),
         "fee_collection_from": "2026-01-01",
         "e_receipts_from": "2026-01-01",
