@@ -34,6 +34,8 @@ def plan(quick: bool) -> list[tuple[str, str, list[str]]]:
          ["bench.bench_routes", "--runs", "10" if quick else "30"]),
         ("One dossier's lifecycle on the local stack", "register to issued, over HTTP",
          ["bench.bench_lifecycle"]),
+        ("AWS requests per C/O", "counted over one full lifecycle in process (docs/cost.md)",
+         ["bench.bench_requests"]),
         ("Render and sign a certificate", "PDF rendering plus PAdES signature, in process",
          ["bench.bench_render_sign", "--runs", "10" if quick else "40"]),
         ("Bank callbacks per second", "through the callback route, in process on moto",
