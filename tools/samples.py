@@ -9,6 +9,7 @@ resolves `department_name(sample)` to a department code.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ REMARK_FLAGS = ("exhibition", "back_to_back")
 
 
 def samples_dir() -> Path:
-    """`shared/` sits beside the repository's checkout in development and in CI."""
+    """`shared/` sits beside the repository's checkout in development and in CI;
+    `COISSUER_SAMPLES` names another folder of sample dossiers."""
+    override = os.environ.get("COISSUER_SAMPLES")
+    if override:
+        return Path(override)
     for candidate in (SAMPLES_DIR, Path("/work/shared/samples/dossiers")):
         if candidate.is_dir():
             return candidate
