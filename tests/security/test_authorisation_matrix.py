@@ -67,6 +67,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "/review/dossiers/{dossier_id}/claim"): "401 403 403 403 403 409 403 403 403 401",
     ("POST", "/review/dossiers/{dossier_id}/decision"): "401 403 403 422 403 422 403 403 403 401",
     ("POST", "/dossiers/{dossier_id}/resubmission"): "401 404 409 403 403 403 403 403 403 401",
+    ("GET", "/dossiers/{dossier_id}/certificate"): "401 404 404 404 404 404 404 404 404 401",
     ("GET", "/signing/queue"): "401 403 403 2 2 2 2 4 4 401",
     ("POST", "/signing/dossiers/{dossier_id}/approval"): "401 403 403 403 403 403 409 403 403 401",
     ("GET", "/operations/attention"): "401 403 403 403 403 403 403 4 4 401",

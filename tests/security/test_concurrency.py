@@ -96,7 +96,10 @@ def statement_file() -> bytes:
 def test_the_same_statement_delivered_twice_at_once_is_reconciled_once(stack: Stack) -> None:
     register_department("HP")
     s3 = stack.client("s3")
-    keys = ["statements/tcb/HP/2026-12-02/a.sta", "statements/tcb/HP/2026-12-02/a-again.sta"]
+    keys = [
+        "statements/techcombank/HP/2026-12-02/a.sta",
+        "statements/techcombank/HP/2026-12-02/a-again.sta",
+    ]
 
     # The bucket's own notification is held back, so the two deliveries are the only ones.
     with statement_notifications_held(stack):

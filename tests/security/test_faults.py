@@ -141,7 +141,7 @@ def test_a_statement_unreadable_for_a_while_is_reconciled_once_when_s3_answers(
     stack: Stack, fault: Callable[[str, str], Exception]
 ) -> None:
     register_department("HP")
-    key = "statements/tcb/HP/2026-12-02/a.sta"
+    key = "statements/techcombank/HP/2026-12-02/a.sta"
     statement = (
         b":20:TCB20261202\n:25:970407/19030000000001\n:28C:00007/001\n"
         b":60F:C261202VND1000000,\n:61:2612021202C60000,NTRFNONREF//FT1\n"

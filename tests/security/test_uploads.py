@@ -97,7 +97,7 @@ def test_a_program_disguised_as_a_pdf_is_rejected_at_submission(desk) -> None:
 
 def test_a_statement_declaring_entities_is_refused_unread(stack: Stack) -> None:
     register_department("HP")
-    key = "statements/tcb/HP/2026-12-02/laughs.xml"
+    key = "statements/techcombank/HP/2026-12-02/laughs.xml"
     with statement_notifications_held(stack):
         stack.client("s3").put_object(Bucket=STATEMENTS, Key=key, Body=BILLION_LAUGHS)
 

@@ -155,17 +155,6 @@ def statement_notifications_held(stack: Stack) -> Iterator[None]:
 
 def register_department(code: str, account: str = "19030000000001") -> None:
     """A live department profile with a fee account, as the department registry stores it."""
-    container().table.put_item(
-        Item={
-            "PK": f"DEPT#{code}",
-            "SK": "PROFILE",
-            "GSI2PK": "DEPARTMENTS",
-            "GSI2SK": f"live#{code}",
-            "version": 1,
-            "department": {
-                "code": code,
-                "state": "live",
-                "fee_account": {"account_number": account},
-            },
-        }
-    )
+    from tests.functional.exporter_api import seed_department
+
+    seed_department(code, account_number=account)
