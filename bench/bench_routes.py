@@ -30,7 +30,7 @@ from chalicelib.domain.traders import tax_code_check_digit
 from tests.functional.dossier_stack import DynamoDBCallCounter
 from tests.stack import Stack, prepare_environment, running_stack
 from tools.demo import LIVE, LIVE_GATES, department_details
-from tools.samples import attachment_kinds, draft_body, load_sample, registration
+from tools.samples import attachment_kinds, draft_body, load_sample, registration, simple_pdf
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 SAMPLE = "form-d-coffee-th.json"
@@ -107,7 +107,7 @@ class Bench:
     def upload(self, dossier_id: str, kind: str) -> None:
         from chalicelib.wiring import container
 
-        content = b"%PDF-1.4\n%bench\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+        content = simple_pdf("bench")
         request = {"kind": kind, "filename": f"{kind}.pdf", "content_type": "application/pdf",
                    "size": len(content)}  # fmt: skip
         form = self.call("POST", f"/dossiers/{dossier_id}/attachments", self.exporter, request)

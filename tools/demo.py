@@ -35,7 +35,14 @@ from rich.table import Table
 
 from tools.local_issuer import LocalIssuer
 from tools.local_stack import FAKE_CREDENTIALS, REGION, ROOT, stage_environment
-from tools.samples import SAMPLE_FILES, attachment_kinds, draft_body, load_sample, registration
+from tools.samples import (
+    SAMPLE_FILES,
+    attachment_kinds,
+    draft_body,
+    load_sample,
+    registration,
+    simple_pdf,
+)
 
 API = os.environ.get("COISSUER_API", "http://127.0.0.1:8000")
 MOTO = os.environ.get("COISSUER_MOTO", "http://127.0.0.1:5100")
@@ -425,28 +432,7 @@ def upload(api: Api, case: Case, kind: str) -> None:
 
 
 def _document(case: Case, kind: str) -> bytes:
-    text = f"{kind} of {case.sample['exporter']['name']}"
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    start = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, start)
-    )
-    return out.getvalue()
+    return simple_pdf(f"{kind} of {case.sample['exporter']['name']}")
 
 
 def dossier_status(api: Api, token: str, dossier_id: str) -> str:

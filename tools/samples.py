@@ -8,6 +8,7 @@ resolves `department_name(sample)` to a department code.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -101,3 +102,28 @@ def _line(item: dict[str, Any]) -> dict[str, Any]:
     if "origin_criterion" in item:
         line["origin_criterion"] = item["origin_criterion"]
     return line
+
+
+def simple_pdf(text: str) -> bytes:
+    """A small well-formed one-page PDF showing `text`, as an exporter's scanned document."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    start = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, start)
+    )
+    return out.getvalue()

@@ -53,3 +53,11 @@ class AttachmentBucket:
         total = response.get("ContentRange", "").rpartition("/")[2]
         size = int(total) if total.isdigit() else int(response["ContentLength"])
         return UploadedObject(size=size, head=response["Body"].read())
+
+    def content(self, key: str) -> bytes:
+        """The whole uploaded object (at most MAX_BYTES, as the upload policy enforces)."""
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+            return bytes(response["Body"].read(MAX_BYTES + 1))
+        except ClientError as exc:
+            raise TransientError("The documents bucket did not answer; retry") from exc

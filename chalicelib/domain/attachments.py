@@ -6,6 +6,7 @@ The declared content type is only a claim: the first bytes of the uploaded objec
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -14,6 +15,11 @@ from chalicelib.domain.forms import AttachmentKind
 
 MAX_BYTES = 10 * 1024 * 1024
 SNIFF_BYTES = 512
+# A PDF whose compressed streams inflate past this is a decompression bomb: it would exhaust
+# whoever opens it (a reviewer's viewer, a customs officer's).
+PDF_INFLATED_LIMIT = 200 * 1024 * 1024
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 ALLOWED_TYPES = ("application/pdf", "image/jpeg", "image/png", "application/xml")
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -69,3 +75,46 @@ def received_problem(declared_type: str, size: int, head: bytes) -> str | None:
     if actual != declared_type:
         return f"the file is {actual}, not the declared {declared_type}"
     return None
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Why a PDF cannot be passed on to reviewers, or None.
+
+    Checks the structure a reader needs (header, cross-reference trailer at the end) and
+    inflates every Flate stream against one budget, so a bomb is caught without a PDF library.
+    """
+    if not _PDF_HEADER.match(data):
+        return "the PDF has no valid header (%PDF-1.x or %PDF-2.0)"
+    tail = data[-1024:]
+    if b"startxref" not in tail or b"%%EOF" not in tail:
+        return "the PDF is truncated or malformed: it does not end with a cross-reference trailer"
+    budget = PDF_INFLATED_LIMIT
+    for match in _STREAM_START.finditer(data):
+        dictionary = data[max(0, match.start() - 512) : match.start()]
+        if b"/FlateDecode" not in dictionary.rpartition(b"obj")[2]:
+            continue
+        budget -= _inflated_size(data, match.end(), budget)
+        if budget < 0:
+            limit = PDF_INFLATED_LIMIT // (1024 * 1024)
+            return f"the PDF inflates to more than {limit} MB when opened (a decompression bomb)"
+    return None
+
+
+def _inflated_size(data: bytes, start: int, budget: int) -> int:
+    """Bytes one zlib stream from `start` inflates to, stopping once past `budget`."""
+    inflater = zlib.decompressobj()
+    produced = 0
+    position = start
+    pending = b""
+    while produced <= budget and not inflater.eof:
+        if not pending:
+            if position >= len(data):
+                break
+            pending = data[position : position + 65536]
+            position += 65536
+        try:
+            produced += len(inflater.decompress(pending, budget + 1 - produced))
+        except zlib.error:
+            break  # damaged data stops a viewer too; it cannot grow further
+        pending = inflater.unconsumed_tail
+    return produced

@@ -16,6 +16,7 @@ from chalicelib.domain import dossiers as rules
 from chalicelib.domain.attachments import (
     UploadRequest,
     object_key,
+    pdf_problem,
     received_problem,
     upload_problems,
 )
@@ -296,6 +297,8 @@ class DossierService:
                     problem = received_problem(
                         attachment.content_type, uploaded.size, uploaded.head
                     )
+                    if problem is None and attachment.content_type == "application/pdf":
+                        problem = pdf_problem(self._bucket.content(attachment.key))
                     attachment = attachment.model_copy(
                         update={
                             "state": "rejected" if problem else "received",

@@ -12,7 +12,14 @@ from chalicelib.domain.forms import catalogue
 from chalicelib.wiring import container
 from tests.functional.dossier_stack import DynamoDBCallCounter
 from tests.stack import Stack, json_body
-from tools.samples import attachment_kinds, department_name, draft_body, load_sample, registration
+from tools.samples import (
+    attachment_kinds,
+    department_name,
+    draft_body,
+    load_sample,
+    registration,
+    simple_pdf,
+)
 
 ALL_FORMS = [form.code for form in catalogue().forms]
 DEPARTMENT_CODES = {
@@ -21,7 +28,7 @@ DEPARTMENT_CODES = {
     "Hai Phong Department of Industry and Trade": "HAI-PHONG",
     "Ca Mau Department of Industry and Trade": "CA-MAU",
 }
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
+PDF = simple_pdf("commercial invoice")
 
 
 def seed_department(

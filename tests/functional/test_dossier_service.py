@@ -20,10 +20,11 @@ from tools.samples import (
     draft_request,
     load_sample,
     registration,
+    simple_pdf,
 )
 
 CONTENT = {
-    "application/pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+    "application/pdf": simple_pdf("commercial invoice"),
     "image/png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
 }
 ALL_FORMS = [form.code for form in catalogue().forms]

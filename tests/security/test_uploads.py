@@ -1,11 +1,12 @@
-"""Hostile files: wrong type, oversize, disguised content, and an XML statement with entities."""
+"""Hostile files: wrong type, oversize, disguised content, PDF bombs and broken PDFs, and an XML
+statement with entities."""
 
 from __future__ import annotations
 
 import pytest
 
 from chalicelib.adapters.statement_formats.camt053 import UnsafeXmlError
-from chalicelib.domain.attachments import MAX_BYTES, UploadRequest
+from chalicelib.domain.attachments import MAX_BYTES, PDF_INFLATED_LIMIT, UploadRequest
 from chalicelib.domain.errors import RuleViolationError, ValidationFailedError
 from chalicelib.domain.forms import catalogue
 from chalicelib.wiring import container
@@ -13,10 +14,10 @@ from tests.functional.dossier_stack import build_stack
 from tests.isolated_aws import isolated_aws
 from tests.security.world import STATEMENTS, register_department, statement_notifications_held
 from tests.stack import Stack
-from tools.samples import attachment_kinds, draft_request, load_sample, registration
+from tools.samples import attachment_kinds, draft_request, load_sample, registration, simple_pdf
 
 SAMPLE = "form-d-coffee-th.json"
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
+PDF = simple_pdf("commercial invoice")
 BILLION_LAUGHS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE Document [
   <!ENTITY lol "lol">
@@ -93,6 +94,45 @@ def test_a_program_disguised_as_a_pdf_is_rejected_at_submission(desk) -> None:
     refusal = submit_with(desk, b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\0" * 500)
 
     assert "not a PDF, JPEG, PNG or XML document" in refusal
+
+
+def pdf_with_stream(payload: bytes) -> bytes:
+    """A PDF whose one content stream is `payload`, Flate-compressed."""
+    import zlib
+
+    packed = zlib.compress(payload, 9)
+    return (
+        b"%%PDF-1.7\n1 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed)
+        + packed
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
+    )
+
+
+def test_a_pdf_bomb_is_rejected_at_submission_without_being_rendered(desk) -> None:
+    bomb = pdf_with_stream(b"\0" * (PDF_INFLATED_LIMIT + 1))
+    assert len(bomb) < 1024 * 1024  # small on the wire, huge once opened
+
+    refusal = submit_with(desk, bomb)
+
+    assert "inflates to more than 200 MB" in refusal
+
+
+def test_a_truncated_pdf_is_rejected_at_submission(desk) -> None:
+    whole = simple_pdf("bill of lading")
+
+    refusal = submit_with(desk, whole[: len(whole) // 2])
+
+    assert "truncated or malformed" in refusal
+
+
+def test_well_formed_pdfs_with_compressed_content_are_accepted(desk) -> None:
+    built, tax_code, dossier, kinds = desk
+    for kind in kinds:
+        upload(desk, kind, "application/pdf", 2000, pdf_with_stream(b"BT (page) Tj ET\n" * 5000))
+
+    submitted = built.dossiers.submit(tax_code, f"exporter:{tax_code}", dossier.id)
+
+    assert {attachment.state for attachment in submitted.attachments} == {"received"}
 
 
 def test_a_statement_declaring_entities_is_refused_unread(stack: Stack) -> None:

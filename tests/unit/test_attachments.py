@@ -37,3 +37,34 @@ def test_oversize_and_unsupported_uploads_are_refused_before_any_url_is_given():
     )
 
     assert [pointer for pointer, _ in upload_problems(request)] == ["/content_type", "/size"]
+
+
+def test_a_well_formed_pdf_has_no_problem():
+    from chalicelib.domain.attachments import pdf_problem
+    from tools.samples import simple_pdf
+
+    assert pdf_problem(simple_pdf("invoice")) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"%PDX-1.7\n" + b"x" * 100, "no valid header"),
+        (b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n", "does not end with a cross-reference trailer"),
+    ],
+)
+def test_a_broken_pdf_is_named_as_such(data, reason):
+    from chalicelib.domain.attachments import pdf_problem
+
+    assert reason in (pdf_problem(data) or "")
+
+
+def test_damaged_compressed_data_is_not_taken_for_a_bomb():
+    from chalicelib.domain.attachments import pdf_problem
+
+    damaged = (
+        b"%PDF-1.7\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\nnot zlib at all\nendstream\n"
+        b"endobj\nstartxref\n9\n%%EOF\n"
+    )
+
+    assert pdf_problem(damaged) is None
