@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.certificate import SignatureAppearance
 from chalicelib.domain.errors import RuleViolationError, TransientError
@@ -37,6 +37,7 @@ _KMS_ALGORITHM = "RSASSA_PKCS1_V1_5_SHA_256"
 
 
 class PemBundle(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     private_key_pem: str | None = None
     certificate_pem: str
     chain_pem: list[str] = []

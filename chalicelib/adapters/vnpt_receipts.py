@@ -60,7 +60,7 @@ _MEANINGS = {
 
 
 class VnptCredentials(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     account_password: SecretStr
     password: SecretStr

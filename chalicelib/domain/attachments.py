@@ -26,7 +26,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: AttachmentKind
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -13,7 +13,7 @@ BANKS_FILE = Path(__file__).parent / "data" / "banks.json"
 
 
 class Bank(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     code: str = Field(pattern=r"^[a-z0-9]{2,20}$")
     bin: str = Field(pattern=r"^\d{6}$")
@@ -22,7 +22,7 @@ class Bank(BaseModel):
 
 
 class BankDirectory(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     banks: tuple[Bank, ...]
 

@@ -28,7 +28,9 @@ FormCode = Literal[
 
 
 class _Printed(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        defer_build=True, frozen=True, extra="forbid", str_strip_whitespace=True
+    )
 
 
 class Party(_Printed):
@@ -189,7 +191,7 @@ PUBLIC_STATUSES = frozenset(
 class CertificateRecord(BaseModel):
     """The stored facts about one issued (or numbered) certificate."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     reference_number: str
     dossier_id: str
@@ -214,7 +216,7 @@ class CertificateRecord(BaseModel):
 class VerificationResult(BaseModel):
     """What the public may learn about a certificate: only what is printed on it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     reference_number: str
     status: CertificateStatus

@@ -27,7 +27,7 @@ class FeeKind(StrEnum):
 
 
 class FeeRate(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     kind: FeeKind
     amount_vnd: int = Field(gt=0)
@@ -36,7 +36,7 @@ class FeeRate(BaseModel):
 
 
 class FeeSchedule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     rates: tuple[FeeRate, ...] = Field(min_length=1)
 

@@ -37,7 +37,7 @@ _CRITERION_PART = re.compile(r"^([A-Z]{2,4})(?:\s*(\d{1,3}(?:\.\d{1,2})?)\s*%)?$
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class RetroactiveRule(_Entry):

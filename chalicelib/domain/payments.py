@@ -58,7 +58,7 @@ class SuspenseReason(StrEnum):
 
 
 class PaymentOrder(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     dossier_id: str = Field(min_length=1)
     trader_tax_code: str = Field(min_length=1)
@@ -85,7 +85,7 @@ class PaymentOrder(BaseModel):
 class BankCredit(BaseModel):
     """One event the bank reports on a fee account: a credit, a reversal or a failure."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     bank: str = Field(min_length=1, max_length=20)
     txn_id: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")
@@ -190,7 +190,7 @@ def _with_flags(
 class BankTransaction(BaseModel):
     """A bank event as received and what it did: kept whole for operations and audit."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     bank: str
     txn_id: str

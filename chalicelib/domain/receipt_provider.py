@@ -12,7 +12,7 @@ from chalicelib.domain.receipts import Receipt
 class PublishedReceipt(BaseModel):
     """What a provider answers once it holds a receipt under its unique key."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     provider_key: str
     provider: str

@@ -70,7 +70,7 @@ def amount_in_words(amount: int) -> str:
 class ReceiptKey(BaseModel):
     """Where a receipt sits in the numbering: form number, series and number."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     form_number: str
     series: str
@@ -94,7 +94,7 @@ class ReceiptKey(BaseModel):
 class VnptAccount(BaseModel):
     """A department's account at VNPT's receipt service; the passwords live in a secret."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     url: str
     account: str
@@ -106,7 +106,7 @@ class VnptAccount(BaseModel):
 class ReceiptProviderSetup(BaseModel):
     """Which provider makes a department's receipts legal; sandbox always uses the built-in."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: Literal["builtin", "vnpt"] = "builtin"
     vnpt: VnptAccount | None = None
@@ -121,7 +121,7 @@ class ReceiptProviderSetup(BaseModel):
 class Collector(BaseModel):
     """The department that collects the fee and issues receipts, with its numbering setup."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     department: str
     name: str = Field(min_length=1)
@@ -148,7 +148,7 @@ class Collector(BaseModel):
 
 
 class Payer(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: str = Field(min_length=1)
     tax_code: str | None = None
@@ -158,7 +158,7 @@ class Payer(BaseModel):
 class FeeCharge(BaseModel):
     """What the receipt is for: the fee's name and its amount in VND."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: str = Field(min_length=1)
     amount: int
@@ -167,7 +167,7 @@ class FeeCharge(BaseModel):
 class ReceiptAction(BaseModel):
     """Who changed a receipt's standing (cancellation, replacement), when and why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     actor: str = Field(min_length=1)
     reason: str = Field(min_length=1)
@@ -177,7 +177,7 @@ class ReceiptAction(BaseModel):
 class Receipt(BaseModel):
     """One electronic receipt for a fee, with every field the decree makes mandatory."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     receipt_name: str = RECEIPT_NAME
     key: ReceiptKey
@@ -235,7 +235,7 @@ class Receipt(BaseModel):
 class ReceiptDraft(BaseModel):
     """Everything a receipt needs except its number, which the store allocates."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     collector: Collector
     payer: Payer
@@ -290,7 +290,7 @@ def correction_of(
 class UsagePeriod(BaseModel):
     """A span of Vietnam calendar days, both ends included."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     first_day: date
     last_day: date
@@ -304,6 +304,8 @@ class UsagePeriod(BaseModel):
 
 class UsageReport(BaseModel):
     """Use of one series over a period, as the periodic receipt-use report counts it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     form_number: str
     series: str

@@ -73,7 +73,7 @@ class RecordedPayment:
 class PendingPayment(BaseModel):
     """A recorded payment that an earlier statement did not carry."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     payment_reference: str
     amount_vnd: int
@@ -106,7 +106,7 @@ COLUMNS = ReportRow._fields
 class MissedPayment(BaseModel):
     """A credit the bank booked but no callback recorded: to be recorded now."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     payment_reference: str
     amount: Decimal

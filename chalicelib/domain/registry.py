@@ -26,7 +26,7 @@ _CENTRAL_CITY = "thành phố trung ương"
 class RegistryUnit(BaseModel):
     """One issuer the registry knows, before any onboarding."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     code: str
     kind: DepartmentKind

@@ -60,7 +60,7 @@ TaxCode = Annotated[str, AfterValidator(normalise_tax_code)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class Person(_Strict):

@@ -42,7 +42,7 @@ class Initiation(StrEnum):
 class VietQRPayment(BaseModel):
     """What a VietQR payload says: who is paid, how much, with which transfer note."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     initiation: Initiation = Initiation.DYNAMIC
     bank_bin: str = Field(pattern=r"^\d{6}$")
@@ -58,7 +58,7 @@ class VietQRPayment(BaseModel):
 class TransferInstructions(BaseModel):
     """Plain bank-transfer instructions for payers who do not scan the code."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     bank_name: str
     bank_short_name: str

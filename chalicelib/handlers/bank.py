@@ -7,7 +7,7 @@ untouched: the signature covers its exact bytes.
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.identity import BANK
 from chalicelib.handlers.api.routing import Call, Reply, endpoint
@@ -17,6 +17,7 @@ blueprint = Blueprint(__name__)
 
 
 class CallbackAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     status: str
     bank: str
     txn_id: str

@@ -18,7 +18,7 @@ from chalicelib.wiring import container
 
 
 class StepInput(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     dossier_id: str
     step: str = ""

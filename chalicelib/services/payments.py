@@ -97,7 +97,7 @@ class PaymentStorePort(Protocol):
 class CallbackBody(BaseModel):
     """The JSON a bank posts (see docs/bank-integration.md); unknown fields are ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     txn_id: str
     kind: EventKind = EventKind.CREDIT

@@ -55,7 +55,7 @@ class ReceiptDesk:
 class ReceiptOrder(BaseModel):
     """What the receipt step needs to know about a paid dossier."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     dossier_id: str
     payment_reference: str

@@ -29,7 +29,7 @@ from chalicelib.domain.statements import Direction, Statement, StatementLine
 class CsvProfile(BaseModel):
     """Where a bank puts each field in its CSV export."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     encoding: Literal["utf-8", "cp1258"] = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)

@@ -50,7 +50,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class TraderView(TraderRegistration):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.identity import PUBLIC
 from chalicelib.handlers.api.routing import Call, Reply, endpoint
@@ -14,6 +14,7 @@ blueprint = Blueprint(__name__)
 
 
 class HealthView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     status: str
     stage: str
     version: str

@@ -21,6 +21,7 @@ OPERATIONS = Access.only(Role.OPERATIONS)
 
 
 class PaymentOrderResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     dossier_id: str
     payment_reference: str
     status: str
@@ -34,13 +35,14 @@ class PaymentOrderResponse(BaseModel):
 
 
 class SuspenseQuery(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     department: str | None = Field(default=None, min_length=1, max_length=20)
     after: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
 
 
 class SuspenseItem(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     bank: str
     txn_id: str
@@ -57,17 +59,20 @@ class SuspenseItem(BaseModel):
 
 
 class SuspenseList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     department: str
     items: list[SuspenseItem]
     next_after: str | None
 
 
 class Assignment(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     dossier_id: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=3, max_length=500)
 
 
 class AssignmentResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     bank: str
     txn_id: str
     dossier_id: str

@@ -32,6 +32,7 @@ DOWNLOAD_SECONDS = 300
 
 
 class ReceiptView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     form_number: str
     series: str
     number: str
@@ -66,6 +67,7 @@ class ReceiptView(BaseModel):
 
 
 class ReceiptDownload(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     receipt: ReceiptView
     pdf_url: str | None
     xml_url: str | None
@@ -73,7 +75,7 @@ class ReceiptDownload(BaseModel):
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class CorrectionRequest(_Body):
@@ -87,7 +89,7 @@ class CancellationRequest(_Body):
 
 
 class UsageQuery(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
 
     first_day: date = Field(alias="from")
     last_day: date = Field(alias="to")

@@ -21,6 +21,7 @@ _DEPARTMENT = r"^[A-Z0-9-]{2,12}$"
 
 
 class StatementFileView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     file_hash: str
     status: str
     sequence_number: str = ""
@@ -28,13 +29,14 @@ class StatementFileView(BaseModel):
 
 
 class DayView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     department: str
     day: date
     files: list[StatementFileView]
 
 
 class ReportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     format: Literal["json", "csv"] = "json"
     file: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")

@@ -32,7 +32,7 @@ FreeText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class QueueQuery(_Strict):
@@ -52,6 +52,7 @@ class DecisionRequest(_Strict):
 
 
 class WorkItem(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     dossier_id: str
     status: Status
     form: str
@@ -68,11 +69,13 @@ class WorkItem(BaseModel):
 
 
 class WorkQueue(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     items: list[WorkItem]
     next_cursor: str | None
 
 
 class RetryView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     dossier_id: str
     execution_arn: str
 
@@ -240,6 +243,7 @@ def retry(call: Call, dossier_id: str) -> RetryView:
 
 
 class CertificateDownload(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     dossier_id: str
     reference_number: str
     pdf_sha256: str | None

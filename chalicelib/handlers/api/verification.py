@@ -36,18 +36,19 @@ _HTML_HEADERS: dict[str, str] = {
 
 
 class VerifyQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     code: str | None = Field(default=None, max_length=64)
 
 
 class FileCheck(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
 
 
 class FileCheckView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     published: bool
     certificate: VerificationResult
 
