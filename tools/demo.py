@@ -16,6 +16,7 @@ import hmac
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -976,7 +977,9 @@ def follow(case: Case, *actions: Callable[[], Any]) -> None:
 
 def main() -> int:
     journal = Journal()
-    OUT.mkdir(parents=True, exist_ok=True)
+    # Files of an earlier run were signed under an earlier stack's test CA: start clean.
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
     console.rule("[bold]coissuer demo")
     try:
         with local_stack(journal):

@@ -246,7 +246,7 @@ def test_the_exporter_downloads_the_certificate_and_was_told_in_both_languages(
     hidden = stack.http.get(f"/dossiers/{dossier_id}/certificate", headers=other)
 
     assert download.status_code == 200
-    assert "X-Amz-Signature" in json_body(download)["download_url"]
+    assert "X-Amz-Signature" in json_body(download)["pdf_url"]
     assert hidden.status_code == 404
 
 

@@ -247,8 +247,8 @@ class CertificateDownload(BaseModel):
     dossier_id: str
     reference_number: str
     pdf_sha256: str | None
-    download_url: str
-    expires_in_seconds: int
+    pdf_url: str
+    expires_in: int
 
 
 @endpoint(
@@ -276,6 +276,6 @@ def certificate_download(call: Call, dossier_id: str) -> CertificateDownload:
         dossier_id=dossier_id,
         reference_number=record.reference_number,
         pdf_sha256=record.pdf_sha256,
-        download_url=certificate_issuance(deps).download_url(dossier_id, expires),
-        expires_in_seconds=expires,
+        pdf_url=certificate_issuance(deps).download_url(dossier_id, expires),
+        expires_in=expires,
     )
