@@ -28,8 +28,10 @@ def plan(quick: bool) -> list[tuple[str, str, list[str]]]:
     """(title, what it measures, arguments of `python -m`) for each benchmark."""
     sizes = "10000,100000" if quick else "10000,100000,1000000"
     return [
-        ("Cold start", "fresh interpreter: `import app` and the first `GET /health`, "
-         "beside a bare Chalice app", ["bench.bench_cold_start", "--runs", "10"]),
+        ("Cold start", "fresh interpreter: `import app` and the first `GET /health`, beside "
+         "the stack's floor and a bare Chalice app", ["bench.bench_cold_start", "--runs", "10"]),
+        ("Local stack start-up", "`python -m tools.local run` (as `make run`) to its first "
+         "good `GET /health`", ["bench.bench_stack_startup", "--runs", "2" if quick else "3"]),
         ("API routes in process", "latency and DynamoDB calls per route",
          ["bench.bench_routes", "--runs", "10" if quick else "30"]),
         ("One dossier's lifecycle on the local stack", "register to issued, over HTTP",
