@@ -17,7 +17,6 @@ from typing import Any
 from chalicelib.domain.dossiers import DraftRequest
 from chalicelib.domain.traders import TraderRegistration
 
-SAMPLES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "dossiers"
 SAMPLE_FILES = (
     "form-b-cashew-ae.json",
     "form-d-coffee-th.json",
@@ -28,16 +27,30 @@ ATTACHMENT_KINDS = {"bill_of_lading": "transport_document", "airway_bill": "tran
 REMARK_FLAGS = ("exhibition", "back_to_back")
 
 
-def samples_dir() -> Path:
-    """`shared/` sits beside the repository's checkout in development and in CI;
-    `COISSUER_SAMPLES` names another folder of sample dossiers."""
+def samples_root() -> Path:
+    """`shared/samples/`, which sits beside the repository's checkout in development and in
+    CI; `COISSUER_SAMPLES` names another folder laid out the same (`dossiers/`, `external/`)."""
     override = os.environ.get("COISSUER_SAMPLES")
-    if override:
-        return Path(override)
-    for candidate in (SAMPLES_DIR, Path("/work/shared/samples/dossiers")):
-        if candidate.is_dir():
+    candidates = [Path(override)] if override else []
+    candidates += [parent / "shared" / "samples" for parent in Path(__file__).resolve().parents]
+    for candidate in candidates:
+        if (candidate / "dossiers").is_dir():
             return candidate
-    raise FileNotFoundError("the sample dossiers folder (shared/samples/dossiers) is missing")
+    raise FileNotFoundError(
+        "the samples folder (shared/samples beside the checkout, or COISSUER_SAMPLES) is missing"
+    )
+
+
+def samples_dir() -> Path:
+    return samples_root() / "dossiers"
+
+
+def external_sample(name: str) -> Path:
+    """A file of `shared/samples/external/`: the real bank statements and VietQR payloads."""
+    path = samples_root() / "external" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"sample {name} is missing from {path.parent}")
+    return path
 
 
 def load_sample(name: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from defusedxml import ElementTree as SafeET
@@ -29,13 +28,9 @@ from chalicelib.services.receipts import (
 )
 from tests.fakes.receipt_provider import FakeReceiptProvider
 from tests.functional.receipts.conftest import BUCKET, DEC_3, ISSUANCE_FEE
+from tests.sample_files import samples_root
 
-# The samples sit in shared/ beside the repository (or beside the folder of work trees).
-SAMPLES = next(
-    folder / "shared" / "samples"
-    for folder in Path(__file__).resolve().parents
-    if (folder / "shared" / "samples").is_dir()
-)
+SAMPLES = samples_root()
 SAMPLE = SAMPLES / "dossiers" / "form-d-coffee-th.json"
 
 

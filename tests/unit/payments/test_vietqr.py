@@ -1,5 +1,4 @@
 import csv
-from pathlib import Path
 
 import pytest
 import qr_pay
@@ -18,8 +17,9 @@ from chalicelib.domain.vietqr import (
     render_png,
     transfer_instructions,
 )
+from tests.sample_files import external_sample
 
-SAMPLES = Path("/work/shared/samples/external/vietqr_payloads_generated.tsv")
+SAMPLES = external_sample("vietqr_payloads_generated.tsv")
 NAPAS_STATIC = (
     "00020101021138570010A00000072701270006970403011200110123456780208QRIBFTTA53037045802VN6304F4E5"
 )
