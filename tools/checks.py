@@ -2,6 +2,7 @@
 
 - every `.waitForTaskToken` task has a timeout (TimeoutSeconds or TimeoutSecondsPath);
 - every Lambda task retries Lambda's own service errors;
+- every Lambda task passes the execution id, which its logs carry as the correlation id;
 - no state passes a document body (payloads carry ids, tokens and S3 keys only).
 """
 
@@ -50,6 +51,9 @@ def rule_violations(definition: dict[str, Any]) -> list[str]:
             missing = LAMBDA_SERVICE_ERRORS - retried
             if missing:
                 problems.append(f"{name}: does not retry {', '.join(sorted(missing))}")
+            payload = state.get("Parameters", {}).get("Payload", {})
+            if payload.get("execution.$") != "$$.Execution.Id":
+                problems.append(f"{name}: does not pass the execution id ($$.Execution.Id)")
         for key in _payload_keys(state.get("Parameters", {})):
             if any(word in key.lower() for word in BODY_WORDS):
                 problems.append(f"{name}: passes '{key}', which looks like a document body")

@@ -62,7 +62,9 @@ def _network_faults_are_transient(
 
 
 def _bind(event: dict[str, Any], context: Any) -> None:
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    # The execution ties together every task of one dossier's run; a direct invocation (an
+    # operator's, or a test's) has only its request id.
+    logger.set_correlation_id(event.get("execution") or getattr(context, "aws_request_id", None))
     logger.append_keys(dossier_id=event.get("dossier_id"), step=event.get("step"))
 
 

@@ -35,3 +35,21 @@ def test_sqs_messages_reach_the_statement_function(stack: Stack) -> None:
     names = stack.dispatcher.function_names()
 
     assert {"hold_for_decision", "allocate_reference", "sign_certificate"} <= set(names)
+
+
+def test_each_task_is_handed_its_execution_id_for_the_logs(stack: Stack) -> None:
+    execution = _start(
+        stack,
+        "dispatch-probe-2",
+        {"dossier_id": "no-such-dossier", "attempt": 1, "resume_at": "allocate"},
+    )
+
+    stack.wait_for_execution(execution)
+
+    scheduled = [
+        json.loads(e["taskScheduledEventDetails"]["parameters"])
+        for e in stack.history(execution)
+        if e["type"] == "TaskScheduled"
+    ]
+    assert scheduled, "no task was scheduled"
+    assert {task["Payload"]["execution"] for task in scheduled} == {execution}

@@ -27,3 +27,4 @@ def test_a_callback_task_without_timeout_is_reported() -> None:
     assert any("TimeoutSeconds" in problem for problem in problems)
     assert any("does not retry" in problem for problem in problems)
     assert any("pdf_body" in problem for problem in problems)
+    assert any("execution id" in problem for problem in problems)
