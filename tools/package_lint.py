@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,7 +32,17 @@ def package(stage: str) -> Path:
         env=environment,
         check=True,
     )
-    return out / "sam.json"
+    return name_resources_after_stage(out / "sam.json", stage)
+
+
+def name_resources_after_stage(template: Path, stage: str) -> Path:
+    """The packaged template's `StageName` defaults to its own stage, so a province's
+    resources are named after it (`coissuer-hai-phong`) without an override at deploy time,
+    and always agree with the names its functions' environment carries."""
+    document = json.loads(template.read_text(encoding="utf-8"))
+    document["Parameters"]["StageName"]["Default"] = stage
+    template.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return template
 
 
 def main(stage: str) -> int:

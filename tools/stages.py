@@ -29,6 +29,7 @@ from chalicelib.domain.registry import (
     registry_unit_for_province,
     registry_units,
 )
+from tools.package_lint import name_resources_after_stage
 
 APP_NAME = "coissuer"
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +203,7 @@ def package_generated_stage(unit: RegistryUnit, deployment: Deployment, scratch:
     command = [_tool("chalice"), "package", "--stage", unit.stage_name]
     command += ["--merge-template", "infra/resources.json", str(out)]
     subprocess.run(command, cwd=project, env=environment, check=True)
-    return out / "sam.json"
+    return name_resources_after_stage(out / "sam.json", unit.stage_name)
 
 
 def _tool(name: str) -> str:

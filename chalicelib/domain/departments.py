@@ -22,7 +22,6 @@ department may issue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
@@ -171,9 +170,12 @@ class DepartmentDetails(_Frozen):
     def _form_codes(cls, forms: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if forms is None:
             return None
-        bad = [form for form in forms if not re.fullmatch(r"[A-Z0-9][A-Z0-9. ]{0,11}", form)]
-        if bad:
-            raise ValueError(f"unknown form code shape: {bad}")
+        from chalicelib.domain.forms import catalogue
+
+        known = set(catalogue().codes())
+        unknown = [form for form in forms if form not in known]
+        if unknown:
+            raise ValueError(f"forms not in the catalogue: {unknown}")
         return tuple(dict.fromkeys(forms))
 
 

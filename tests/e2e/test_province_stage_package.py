@@ -1,10 +1,9 @@
 """A generated province stage packages with the resources in infra/ and lints clean.
 
 `chalice package` fetches Lambda wheels from the package registry and takes minutes, so this
-runs where the network is (CI sets COISSUER_NETWORK_TESTS=1), not in `make test`."""
+runs where the network is (`.ci/run` selects it with `-m network`), not in `make test`."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +13,7 @@ import pytest
 from chalicelib.domain.registry import registry_unit_for_province
 from tools.stages import EXAMPLE_DEPLOYMENT, package_generated_stage
 
-pytestmark = [
-    pytest.mark.skipif(
-        os.environ.get("COISSUER_NETWORK_TESTS") != "1",
-        reason="needs the package registry; set COISSUER_NETWORK_TESTS=1",
-    ),
-    pytest.mark.timeout(1200),
-]
+pytestmark = [pytest.mark.network, pytest.mark.timeout(1200)]
 
 
 def test_generated_province_stage_packages_and_passes_cfn_lint(tmp_path):
@@ -40,3 +33,6 @@ def test_generated_province_stage_packages_and_passes_cfn_lint(tmp_path):
     assert environments
     assert all(env["TABLE_NAME"] == "coissuer-hai-phong" for env in environments)
     assert all(env["DEPARTMENT_CODES"] == "HAI-PHONG" for env in environments)
+    stage_name = json.loads(template.read_text())["Parameters"]["StageName"]["Default"]
+    table_name = resources["Table"]["Properties"]["TableName"]["Fn::Sub"]
+    assert table_name.replace("${StageName}", stage_name) == "coissuer-hai-phong"

@@ -3,7 +3,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from chalicelib.domain.departments import ALL_GATES
+from chalicelib.domain.departments import ALL_GATES, GATES_FOR_MOVE, DepartmentState
 from tests.functional.department_table import department_table
 from tests.unit.department_examples import full_details
 from tools.ops import cli
@@ -71,3 +71,25 @@ def test_invalid_details_file_is_reported_by_field(ops, tmp_path):
 
     assert result.exit_code == 2
     assert "/tax_code" in result.output
+
+
+@pytest.mark.parametrize("missing", ALL_GATES, ids=lambda gate: gate.value)
+def test_going_live_is_refused_naming_the_one_gate_without_evidence(ops, details_file, missing):
+    ops("seed")
+    ops("onboard", "HAI-PHONG", str(details_file))
+    for gate in ALL_GATES:
+        if gate is not missing:
+            ops("evidence", "HAI-PHONG", gate.value, "--document-number", "7/QD", "--date",
+                "2026-08-01")  # fmt: skip
+    target = "live"
+    if missing in GATES_FOR_MOVE[(DepartmentState.PENDING, DepartmentState.SANDBOX)]:
+        target = "sandbox"
+    else:
+        assert ops("move", "HAI-PHONG", "sandbox").exit_code == 0
+    moves_before = ops("history", "HAI-PHONG").output.count("state_moved")
+
+    refused = ops("move", "HAI-PHONG", target)
+
+    assert refused.exit_code == 1
+    assert [gate.value for gate in ALL_GATES if gate.value in refused.output] == [missing.value]
+    assert ops("history", "HAI-PHONG").output.count("state_moved") == moves_before

@@ -187,3 +187,20 @@ def test_sandbox_draws_reference_numbers_from_a_test_series():
 
     assert sandbox.reference_series == "TEST-31"
     assert live.reference_series == "31"
+
+
+def test_a_department_may_only_be_allowed_forms_the_catalogue_knows():
+    with pytest.raises(ValidationError) as raised:
+        DepartmentDetails(allowed_forms=("D", "Z9", "EUR.1"))
+
+    [problem] = raised.value.errors()
+    assert problem["loc"] == ("allowed_forms",)
+    assert problem["msg"].endswith("forms not in the catalogue: ['Z9']")
+
+
+def test_every_catalogue_form_may_be_allowed():
+    from chalicelib.domain.forms import catalogue
+
+    details = DepartmentDetails(allowed_forms=tuple(catalogue().codes()))
+
+    assert details.allowed_forms == tuple(catalogue().codes())
