@@ -10,6 +10,7 @@ from chalicelib.handlers import bank, events, tasks
 from chalicelib.handlers.api import (
     departments,
     exporter,
+    fees,
     health,
     openapi,
     payments,
@@ -28,6 +29,7 @@ app.register_blueprint(receipts.blueprint)
 app.register_blueprint(reconciliation_routes.blueprint)
 app.register_blueprint(bank.blueprint)
 app.register_blueprint(payments.blueprint)
+app.register_blueprint(fees.blueprint)
 app.register_blueprint(review.blueprint)
 app.register_blueprint(exporter.blueprint)
 app.register_blueprint(openapi.blueprint)

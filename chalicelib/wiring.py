@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.department_accounts import TableDepartmentAccounts
     from chalicelib.adapters.department_directory import TableDepartmentDirectory
     from chalicelib.adapters.dossier_store import DossierStore
+    from chalicelib.adapters.fee_schedule_store import TableFeeSchedule
     from chalicelib.adapters.idempotency_store import IdempotencyStore
     from chalicelib.adapters.receipt_files import ReceiptFiles
     from chalicelib.adapters.receipt_store import ReceiptStore
@@ -100,7 +101,18 @@ class Container:
         secrets = SecretsManagerBankSecrets(
             self.secretsmanager, self.settings.BANK_SECRET_PREFIX + "{bank}"
         )
-        return Payments(store=PaymentStore(self.table), secrets=secrets, workflow=self.workflow)
+        return Payments(
+            store=PaymentStore(self.table),
+            secrets=secrets,
+            workflow=self.workflow,
+            fee_schedule=self.fee_schedule.schedule,
+        )
+
+    @cached_property
+    def fee_schedule(self) -> TableFeeSchedule:
+        from chalicelib.adapters.fee_schedule_store import TableFeeSchedule
+
+        return TableFeeSchedule(self.table)
 
     @cached_property
     def receipt_store(self) -> ReceiptStore:

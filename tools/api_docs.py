@@ -47,6 +47,8 @@ EXAMPLE_BODIES: dict[tuple[str, str], str] = {
     '"issued twice"}\'',
     ("POST", "/review/dossiers/{dossier_id}/decision"): '\'{"decision": "amend", "comments": '
     '[{"target": "/consignee/address", "comment": "Give the full address."}]}\'',
+    ("PUT", "/operations/fees/{kind}/{effective_from}"): '\'{"amount_vnd": 80000, "source": '
+    '"Circular 12/2027/TT-BTC"}\'',
     ("POST", "/verify/hash"): '\'{"sha256": "<64 hex digits of the PDF>"}\'',
     ("POST", "/bank/{bank}/callbacks"): "@callback.json   # signed: docs/bank-integration.md",
 }
@@ -63,6 +65,8 @@ EXAMPLE_PATHS = {
     "{number}": "42",
     "{reference}": "VN-TH-26-31-00001",
     "{dossier_id}": "$DOSSIER",
+    "{kind}": "issuance",
+    "{effective_from}": "2027-01-01",
 }
 EXAMPLE_QUERIES = {
     "/verify/{reference}": "?code=<printed code>",

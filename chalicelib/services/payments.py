@@ -134,6 +134,8 @@ class Payments:
     secrets: SecretsPort
     workflow: WorkflowPort
     new_reference: Callable[[], str] = field(default=new_payment_reference)
+    # Where the rates come from: the packaged schedule, or that with operations' entries.
+    fee_schedule: Callable[[], fees.FeeSchedule] = field(default=fees.default_fee_schedule)
 
     def create_payment_order(
         self,
@@ -162,7 +164,7 @@ class Payments:
         if existing is not None:
             return existing
 
-        amount = fees.fee_for(fee_kind, submitted_on, schedule)
+        amount = fees.fee_for(fee_kind, submitted_on, schedule or self.fee_schedule())
         for _ in range(ORDER_RETRIES):
             order = PaymentOrder(
                 dossier_id=dossier_id,

@@ -48,6 +48,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/operations/departments/{code}/history"): "401 403 403 403 403 403 403 4 4 401",
     ("GET", "/dossiers/{dossier_id}/payment"): "401 404 2 404 404 2 2 2 403 401",
     ("GET", "/operations/payments/suspense"): "401 403 403 403 403 403 403 4 403 401",
+    ("GET", "/operations/fees"): "401 403 403 403 403 403 403 2 2 401",
+    ("PUT", "/operations/fees/{kind}/{effective_from}"): "401 403 403 403 403 403 403 422 403 401",
     ("POST", "/operations/payments/suspense/{bank}/{txn_id}/assignment"): (
         "401 403 403 403 403 403 403 422 403 401"
     ),
@@ -88,6 +90,8 @@ PARAMETER_VALUES = {
     "day": "2026-12-03",
     "reference": "DL-2026-NO-SUCH",
     "tax_code": TRADER,
+    "kind": "issuance",
+    "effective_from": "2030-01-01",
 }
 
 
