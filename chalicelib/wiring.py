@@ -37,6 +37,22 @@ if TYPE_CHECKING:
     from chalicelib.services.traders import TraderService
 
 
+# Every AWS service the container makes a client or resource for.
+AWS_SERVICES = frozenset({"dynamodb", "s3", "stepfunctions", "secretsmanager", "kms", "ses"})
+
+
+def _services_loader() -> Any:
+    """botocore's model loader, told which services exist instead of listing its data folder
+    (some 400 services, three times over): that listing costs a cold start 30 to 50 ms."""
+    from botocore.loaders import Loader
+
+    class ServicesLoader(Loader):  # type: ignore[misc]
+        def list_available_services(self, type_name: str) -> list[str]:
+            return sorted(AWS_SERVICES)
+
+    return ServicesLoader()
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -49,8 +65,11 @@ class Container:
     @cached_property
     def session(self) -> Any:
         import boto3
+        import botocore.session
 
-        return boto3.session.Session(region_name=self.settings.AWS_REGION)
+        core = botocore.session.Session()
+        core.register_component("data_loader", _services_loader())
+        return boto3.session.Session(region_name=self.settings.AWS_REGION, botocore_session=core)
 
     @cached_property
     def dynamodb(self) -> Any:
