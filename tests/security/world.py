@@ -248,3 +248,41 @@ def _payment_task_token(dossier_id: str, timeout: float = 30.0) -> str:
             return order.task_token
         time.sleep(0.05)
     raise AssertionError(f"dossier {dossier_id} never waited for its payment")
+
+
+def fuzz_world(world: World) -> Any:
+    """The fuzzer's view of the world: its ids as path parameters, its bank's signature, and
+    the known-good requests a generator would rarely write (a registration, a paying credit)."""
+    from tools.fuzz import FuzzWorld
+    from tools.samples import load_sample, registration
+
+    trader = registration(load_sample("form-d-coffee-th.json")).model_dump(mode="json")
+    credit = {
+        "txn_id": "FT-FUZZ-PAYS",
+        "kind": "credit",
+        "account": ACCOUNT.account_number,
+        "amount": 60_000,
+        "currency": "VND",
+        "note": world.payment_reference,
+        "booked_at": "2026-12-03T09:10:00+07:00",
+    }
+    return FuzzWorld(
+        path_values={
+            "dossier_id": world.dossier_id,
+            "tax_code": TRADER,
+            "bank": BANK,
+            "code": DEPARTMENT,
+            "department": DEPARTMENT,
+            "gate": "legal_basis",
+            "day": "2026-12-03",
+        },
+        sign_callback=lambda body: {
+            name: value
+            for name, value in world.bank_headers(body).items()
+            if name != "Content-Type"
+        },
+        explicit_bodies={
+            ("POST", "/traders"): [trader],
+            ("POST", "/bank/{bank}/callbacks"): [credit],
+        },
+    )
