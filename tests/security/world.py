@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dossier_store import DossierStore
 from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -18,6 +18,9 @@ from chalicelib.domain.departments import Department, DepartmentKind, FeeAccount
 from chalicelib.domain.dossiers import Dossier, Status
 from chalicelib.wiring import container
 from tests.stack import Stack
+
+if TYPE_CHECKING:
+    from tools.fuzz import FuzzWorld
 
 TRADER = "6002837411"
 OTHER_TRADER = "0100000001"
@@ -250,7 +253,7 @@ def _payment_task_token(dossier_id: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"dossier {dossier_id} never waited for its payment")
 
 
-def fuzz_world(world: World) -> Any:
+def fuzz_world(world: World) -> FuzzWorld:
     """The fuzzer's view of the world: its ids as path parameters, its bank's signature, and
     the known-good requests a generator would rarely write (a registration, a paying credit)."""
     from tools.fuzz import FuzzWorld
