@@ -60,9 +60,11 @@ def test_two_specialists_deciding_the_same_dossier_at_once_have_one_winner(stack
     assert container().dossier_store.get_dossier(dossier_id).status is Status.APPROVED
 
 
-def test_fifty_concurrent_allocations_in_one_department_are_distinct_and_consecutive(
+def test_fifty_approved_dossiers_issued_at_once_get_fifty_consecutive_numbers_one_each(
     stack: Stack,
 ) -> None:
+    # The allocation step records the certificate and its number in one transaction. Fifty
+    # steps run at once, then each again, as a retried Lambda invocation would.
     code = container().departments.seed_registry("system:test")[0]
     consignee = Consignee(name="Siam Coffee Co", address="1 Sukhumvit, Bangkok", country="TH")
     dossiers = [
@@ -70,18 +72,29 @@ def test_fifty_concurrent_allocations_in_one_department_are_distinct_and_consecu
         for _ in range(50)
     ]
 
-    numbers = at_once(
-        10,
-        lambda n: [
-            tasks.allocate_reference({"dossier_id": d}, None)["reference_number"]
-            for d in dossiers[n::10]
-        ],
-    )
+    answers = at_once(50, lambda n: tasks.allocate_reference({"dossier_id": dossiers[n]}, None))
+    answers += at_once(50, lambda n: tasks.allocate_reference({"dossier_id": dossiers[n]}, None))
 
-    sequences = sorted(parse_reference(ref).sequence for batch in numbers for ref in batch)
-    assert sequences == list(range(1, 51))
-    again = tasks.allocate_reference({"dossier_id": dossiers[0]}, None)["reference_number"]
-    assert again in {ref for batch in numbers for ref in batch}
+    store = container().certificate_store
+    records = {dossier: store.get_by_dossier(dossier) for dossier in dossiers}
+    numbers = {dossier: record.reference_number for dossier, record in records.items()}
+    assert sorted(parse_reference(ref).sequence for ref in numbers.values()) == list(range(1, 51))
+    assert all(
+        answer["reference_number"] == numbers[dossiers[n % 50]] for n, answer in enumerate(answers)
+    ), "a repeated step answered another number"
+    assert {store.get(ref).dossier_id for ref in numbers.values()} == set(dossiers)
+    assert len(certificate_records(stack)) == 50
+
+
+def certificate_records(stack: Stack) -> list[str]:
+    table = stack.resources.refs["Table"]
+    pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [
+        item["PK"]["S"]
+        for page in pages
+        for item in page["Items"]
+        if item["PK"]["S"].startswith("CO#") and item["SK"]["S"] == "META"
+    ]
 
 
 def statement_file() -> bytes:

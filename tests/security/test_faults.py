@@ -1,10 +1,13 @@
 """Faults injected where our adapters meet AWS: throttling and timeouts from DynamoDB, S3 and
-KMS. Each step fails with TransientError (which the state machine retries), and its retry ends
-in the right state: no second number, no second credit, no half-written record."""
+KMS, raised by a botocore event hook on the clients the stack's functions use. Each step fails
+with TransientError (which the state machine retries), and its retry ends in the right state:
+no second number, no second credit, no half-written record. The lifecycle tests inject while
+the real state machine runs, so its Retry and Catch decide what happens."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,9 +21,11 @@ from chalicelib.domain.payments import PaymentStatus
 from chalicelib.domain.reference_numbers import parse_reference
 from chalicelib.handlers import tasks
 from chalicelib.wiring import container
+from tests.functional.lifecycle_support import wait_for_status
 from tests.security.world import (
     BANK,
     STATEMENTS,
+    Lifecycle,
     build_world,
     put_dossier,
     register_department,
@@ -47,8 +52,10 @@ def failing(
     times: int,
     fault: Callable[[str, str], Exception],
     when: str = "before-call",
+    matching: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Iterator[list[str]]:
-    """The first `times` calls of `operation` on `client` fail with `fault`; yields the log.
+    """The first `times` calls of `operation` on `client` (those whose serialized request
+    `matching` accepts, when given) fail with `fault`; yields the log.
 
     `before-call` fails before the request leaves; `after-call` after AWS has done the work,
     as when the answer is lost on the way back.
@@ -56,7 +63,9 @@ def failing(
     service = client.meta.service_model.service_name
     failures: list[str] = []
 
-    def inject(**_: Any) -> None:
+    def inject(**event: Any) -> None:
+        if matching is not None and not matching(event.get("params", {})):
+            return
         if len(failures) < times:
             failures.append(operation)
             raise fault(service, operation)
@@ -67,6 +76,109 @@ def failing(
         yield failures
     finally:
         client.meta.events.unregister(event, unique_id=f"fault-{operation}")
+
+
+def reference_counter_write(request: dict[str, Any]) -> bool:
+    """The transaction that draws a reference number: it moves the `SEQ#` counter."""
+    return b'"SEQ#' in bytes(request.get("body") or b"")
+
+
+def rendered_pdf_write(request: dict[str, Any]) -> bool:
+    return str(request.get("url_path", "")).endswith("/unsigned.pdf")
+
+
+def published_pdf_write(request: dict[str, Any]) -> bool:
+    return (
+        re.search(r"/certificates/[^/]+/[0-9a-f]{64}\.pdf$", request.get("url_path", ""))
+        is not None
+    )
+
+
+def issued_records(stack: Stack) -> tuple[list[str], int]:
+    """Every certificate reference number in the table, and how many receipts it holds."""
+    table = stack.resources.refs["Table"]
+    items = [
+        item
+        for page in stack.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    ]
+    metas = [item for item in items if item["SK"]["S"] == "META"]
+    references = [item["PK"]["S"].removeprefix("CO#") for item in metas
+                  if item["PK"]["S"].startswith("CO#")]  # fmt: skip
+    receipts = [item for item in metas if item["PK"]["S"].startswith("RECEIPT#")]
+    return references, len(receipts)
+
+
+def retried_steps(stack: Stack, dossier_id: str) -> list[tuple[str, str]]:
+    """(state, error) of each failed task attempt in the dossier's executions."""
+    sfn, failed = stack.client("stepfunctions"), []
+    for execution in sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]:
+        if not execution["name"].startswith(dossier_id):
+            continue
+        state = ""
+        for event in stack.history(execution["executionArn"]):
+            if event["type"].endswith("StateEntered"):
+                state = event["stateEnteredEventDetails"]["name"]
+            if event["type"] == "TaskFailed":
+                failed.append((state, event["taskFailedEventDetails"].get("error", "")))
+    return failed
+
+
+def test_transient_faults_while_the_workflow_runs_are_retried_and_issue_one_certificate(
+    stack: Stack,
+) -> None:
+    lifecycle = Lifecycle(stack)
+    dynamodb, s3 = container().table.meta.client, container().s3
+
+    with (
+        failing(
+            dynamodb, "TransactWriteItems", 2, throttled, matching=reference_counter_write
+        ) as throttles,
+        failing(s3, "PutObject", 1, throttled, matching=rendered_pdf_write) as lost_writes,
+    ):
+        lifecycle.submit_and_pay()
+        lifecycle.approve()
+        issued = lifecycle.approve_signing()
+
+    assert (len(throttles), len(lost_writes)) == (2, 1), "the faults were not injected"
+    assert issued.status is Status.ISSUED, issued.attention
+    assert ("RenderCertificate", "TransientError") in retried_steps(stack, lifecycle.dossier_id)
+    references, receipts = issued_records(stack)
+    record = container().certificate_store.get_by_dossier(lifecycle.dossier_id)
+    assert references == [record.reference_number]
+    assert record.status.value == "valid"
+    assert receipts == 1
+
+
+def test_a_persistent_publication_fault_needs_attention_and_an_operations_retry_issues(
+    stack: Stack,
+) -> None:
+    lifecycle = Lifecycle(stack)
+    lifecycle.submit_and_pay()
+    lifecycle.approve()
+    allocated = container().certificate_store.get_by_dossier(lifecycle.dossier_id)
+
+    with failing(
+        container().s3, "PutObject", 1000, throttled, matching=published_pdf_write
+    ) as refused_writes:
+        stuck = lifecycle.approve_signing()
+    attempts = retried_steps(stack, lifecycle.dossier_id).count(
+        ("PublishCertificate", "TransientError")
+    )
+    retried = stack.http.post(f"/operations/dossiers/{lifecycle.dossier_id}/retry",
+                              headers=stack.auth("operations"))  # fmt: skip
+    issued = wait_for_status(lifecycle.dossier_id, Status.ISSUED, Status.NEEDS_ATTENTION)
+
+    assert stuck.status is Status.NEEDS_ATTENTION
+    assert attempts == len(refused_writes) == 4, "the state machine's three retries"
+    assert (stuck.attention.step, stuck.attention.error) == ("publish", "TransientError")
+    assert retried.status_code == 200, retried.body
+    assert issued.status is Status.ISSUED, issued.attention
+    references, receipts = issued_records(stack)
+    record = container().certificate_store.get_by_dossier(lifecycle.dossier_id)
+    assert references == [allocated.reference_number] == [record.reference_number]
+    assert record.status.value == "valid"
+    assert receipts == 1
 
 
 def retried(step: Callable[[], Any], attempts: int = 4) -> tuple[Any, int]:

@@ -1,48 +1,27 @@
-"""No secret, key or token used in a lifecycle shows up in any log line or HTTP response."""
+"""No secret, key or token used in a whole lifecycle shows up in any log line or HTTP answer.
+
+The dossier goes from submission to `issued` through the HTTP API while the real state
+machine runs payment, review, receipt, reference, render, sign and publish; the signing
+material is the local stack's (a leader certificate for the KMS key and the time-stamp
+authority's private key). Every captured log line and every answer is then searched for
+every secret in play.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from chalicelib.handlers import tasks
+from chalicelib.domain.dossiers import Status
 from chalicelib.wiring import container
-from tests.security.world import (
-    BANK,
-    BANK_SECRET,
-    DEPARTMENT,
-    TRADER,
-    WRONG_SECRET,
-    World,
-    build_world,
-)
+from tests.functional.lifecycle_support import BANK as PAYING_BANK
+from tests.security.world import DEPARTMENT, WRONG_SECRET, Lifecycle, RecordedHttp
 from tests.stack import ISSUER_DIR, Stack
-
-PAYMENT_TOKEN = "AQCEAAAAKgAAAAMAAAAAAAAAAYpaymentTaskTokenSecretValue000001"
-REVIEW_TOKEN = "AQCEAAAAKgAAAAMAAAAAAAAAAYreviewTaskTokenSecretValue0000002"
-
-
-class Transcript:
-    """Every HTTP exchange of the lifecycle, and the tokens the callers sent."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.texts: list[str] = []
-        self.tokens: list[str] = []
-
-    def auth(self, role: str, **claims: Any) -> dict[str, str]:
-        headers = self.stack.auth(role, **claims)
-        self.tokens.append(headers["Authorization"].removeprefix("Bearer "))
-        return headers
-
-    def call(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Any:
-        response = self.stack.http.request(method, path, headers=headers, body=body)
-        self.texts.append(json.dumps(response.headers) + str(response.body))
-        return response
 
 
 @pytest.fixture
@@ -54,68 +33,61 @@ def every_log_line(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
 
 
-def callback(world: World, txn_id: str) -> bytes:
-    return json.dumps(
-        {
-            "txn_id": txn_id,
-            "kind": "credit",
-            "account": "19030000000001",
-            "amount": 60_000,
-            "currency": "VND",
-            "note": world.payment_reference,
-            "booked_at": "2026-12-03T09:10:00+07:00",
-        }
-    ).encode()
+def refused_callbacks(stack: Stack, http: RecordedHttp) -> None:
+    """Callbacks signed with a wrong secret and with a stale timestamp: both refused."""
+    from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+    body = b'{"txn_id": "FT-FORGED", "kind": "credit", "amount": 60000}'
+    for secret, skew in ((WRONG_SECRET, 0), (_bank_secret(PAYING_BANK), 900)):
+        timestamp = str(int(stack.clock.now.timestamp()) + skew)
+        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
+                   SIGNATURE_HEADER: sign(secret, timestamp, body)}  # fmt: skip
+        assert (
+            http.post(f"/bank/{PAYING_BANK}/callbacks", headers=headers, body=body).status_code
+            == 401
+        )
 
 
-def run_lifecycle(stack: Stack, world: World, transcript: Transcript) -> None:
-    dossier = world.dossier_id
-    tasks.hold_for_decision(
-        {"dossier_id": dossier, "step": "payment", "task_token": PAYMENT_TOKEN}, None
-    )
-    exporter = transcript.auth("exporter", tax_code=TRADER)
-    assert transcript.call("GET", f"/dossiers/{dossier}/payment", exporter).status_code == 200
-    path = f"/bank/{BANK}/callbacks"
-    for secret, skew in ((WRONG_SECRET, 0), (BANK_SECRET, 900), (BANK_SECRET, 0), (BANK_SECRET, 5)):
-        body = callback(world, "FT-LIFECYCLE-1")
-        transcript.call("POST", path, world.bank_headers(body, secret, skew), body)
-    tasks.hold_for_decision(
-        {"dossier_id": dossier, "step": "review", "task_token": REVIEW_TOKEN}, None
-    )
-    specialist = transcript.auth("specialist", department=DEPARTMENT)
-    transcript.call("POST", f"/review/dossiers/{dossier}/claim", specialist)
-    decision = b'{"decision": "approve"}'
-    transcript.call("POST", f"/review/dossiers/{dossier}/decision", specialist, decision)
-    leader = transcript.auth("leader", department=DEPARTMENT)
-    transcript.call("GET", "/signing/queue", leader)
-    transcript.call("POST", f"/signing/dossiers/{dossier}/approval", leader)
-    transcript.call(
-        "GET", "/operations/attention?department=DAK-LAK", transcript.auth("operations")
-    )
-    transcript.call("GET", f"/dossiers/{dossier}/payment", transcript.auth("auditor"))
+def read_what_was_issued(stack: Stack, http: RecordedHttp, dossier_id: str) -> None:
+    exporter = stack.auth("exporter", tax_code=container().dossier_store.get_dossier(
+        dossier_id).trader_tax_code)  # fmt: skip
+    operations, auditor = stack.auth("operations"), stack.auth("auditor")
+    for path, headers in (
+        (f"/dossiers/{dossier_id}", exporter),
+        (f"/dossiers/{dossier_id}/certificate", exporter),
+        (f"/dossiers/{dossier_id}/receipt", exporter),
+        (f"/dossiers/{dossier_id}/payment", auditor),
+        (f"/operations/attention?department={DEPARTMENT}", operations),
+        ("/signing/queue", stack.auth("leader", department=DEPARTMENT)),
+    ):
+        assert http.get(path, headers=headers).status_code == 200, path
 
 
-def secrets_in_play(stack: Stack, transcript: Transcript) -> dict[str, str]:
-    secrets = {
-        "bank secret": BANK_SECRET,
-        "wrong bank secret": WRONG_SECRET,
-        "payment task token": PAYMENT_TOKEN,
-        "review task token": REVIEW_TOKEN,
-    }
-    for index, token in enumerate(transcript.tokens):
+def secrets_in_play(stack: Stack, http: RecordedHttp, lifecycle: Lifecycle) -> dict[str, str]:
+    secrets = {"wrong bank secret": WRONG_SECRET}
+    for index, token in enumerate(lifecycle.task_tokens):
+        secrets[f"task token {index}"] = token
+    for index, token in enumerate(http.bearer_tokens):
         secrets[f"JWT {index}"] = token
         secrets[f"JWT {index} signature"] = token.rsplit(".", 1)[-1]
-    issuer_key = (ISSUER_DIR / "issuer-key.pem").read_text()
-    secrets["token issuer key"] = _pem_body(issuer_key)
-    signing_secret_name = container().settings.SIGNING_SECRET_NAME
+    secrets["token issuer key"] = _pem_body((ISSUER_DIR / "issuer-key.pem").read_text())
+    bank_prefix = container().settings.BANK_SECRET_PREFIX
     client = stack.client("secretsmanager")
-    try:
-        value = client.get_secret_value(SecretId=signing_secret_name)["SecretString"]
-    except client.exceptions.ResourceNotFoundException:
-        value = "{}"  # the test stack seeds no signing material; `make run` does
-    for name, text in _private_leaves(json.loads(value)):
-        secrets[f"signing secret {name}"] = text
+    for listed in client.list_secrets()["SecretList"]:
+        value = json.loads(client.get_secret_value(SecretId=listed["ARN"])["SecretString"])
+        if listed["Name"].startswith(bank_prefix):
+            leaves = [(slot, str(text)) for slot, text in value.items() if text]
+        else:
+            leaves = _private_leaves(value)
+        for name, text in leaves:
+            secrets[f"{listed['Name']} {name}"] = text
     return secrets
+
+
+def _bank_secret(bank: str) -> str:
+    name = container().settings.BANK_SECRET_PREFIX + bank
+    value = container().secretsmanager.get_secret_value(SecretId=name)["SecretString"]
+    return str(json.loads(value)["current"])
 
 
 def _pem_body(pem: str) -> str:
@@ -126,7 +98,11 @@ def _pem_body(pem: str) -> str:
 
 def _private_leaves(value: Any, name: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
-        return [leaf for key, item in value.items() for leaf in _private_leaves(item, key)]
+        return [
+            leaf
+            for key, item in value.items()
+            for leaf in _private_leaves(item, f"{name}.{key}".strip("."))
+        ]
     if isinstance(value, list):
         return [leaf for item in value for leaf in _private_leaves(item, name)]
     text = str(value)
@@ -137,24 +113,31 @@ def _private_leaves(value: Any, name: str = "") -> list[tuple[str, str]]:
     return []
 
 
-def test_no_secret_key_or_token_reaches_a_log_or_a_response(
+def test_no_secret_key_or_token_reaches_a_log_or_an_answer_in_a_whole_lifecycle(
     stack: Stack,
     capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
     every_log_line: None,
 ) -> None:
-    container().departments.seed_registry("system:test")
-    world = build_world(stack)
-    transcript = Transcript(stack)
+    http = RecordedHttp(stack.http)
+    recorded = replace(stack, http=http)
+    lifecycle = Lifecycle(recorded)
 
-    run_lifecycle(stack, world, transcript)
+    refused_callbacks(recorded, http)
+    issued = lifecycle.issue()
+    read_what_was_issued(recorded, http, lifecycle.dossier_id)
 
     out, err = capfd.readouterr()
     logged = out + err + caplog.text
-    assert "bank callback applied" in logged, "the lifecycle's logs were not captured"
+    secrets = secrets_in_play(stack, http, lifecycle)
+    assert issued.status is Status.ISSUED, issued.attention
+    for milestone in ("bank callback applied", "certificate published"):
+        assert milestone in logged, f"the lifecycle's log has no {milestone!r}"
+    assert [name for name in secrets if name.endswith("private_key_pem")], "no signing key"
+    assert len(lifecycle.task_tokens) == 3 and len(http.bearer_tokens) >= 5
     leaks = {
         name
-        for name, secret in secrets_in_play(stack, transcript).items()
-        if secret in logged or any(secret in text for text in transcript.texts)
+        for name, secret in secrets.items()
+        if secret in logged or any(secret in answer for answer in http.answers)
     }
     assert leaks == set()

@@ -4,12 +4,13 @@ dossier with its payment order, one bank with its secret, and every kind of call
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dossier_store import DossierStore
 from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -17,6 +18,9 @@ from chalicelib.domain.departments import Department, DepartmentKind, FeeAccount
 from chalicelib.domain.dossiers import Dossier, Status
 from chalicelib.wiring import container
 from tests.stack import Stack
+
+if TYPE_CHECKING:
+    from tools.fuzz import FuzzWorld
 
 TRADER = "6002837411"
 OTHER_TRADER = "0100000001"
@@ -158,3 +162,130 @@ def register_department(code: str, account: str = "19030000000001") -> None:
     from tests.functional.exporter_api import seed_department
 
     seed_department(code, account_number=account)
+
+
+class RecordedHttp:
+    """The stack's HTTP client, keeping every exchange: the bearer tokens sent, and the
+    headers and body of each answer."""
+
+    def __init__(self, http: Any) -> None:
+        self._http = http
+        self.answers: list[str] = []
+        self.bearer_tokens: list[str] = []
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes | str = b"") -> Any:  # fmt: skip
+        authorization = (headers or {}).get("Authorization", "")
+        if authorization.startswith("Bearer "):
+            self.bearer_tokens.append(authorization.removeprefix("Bearer "))
+        response = self._http.request(method, path, headers=headers or {}, body=body)
+        self.answers.append(json.dumps(response.headers) + response.body.decode("utf-8", "replace"))
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+
+@dataclass
+class Lifecycle:
+    """A dossier of TRADER in DEPARTMENT driven through the HTTP API while the real state
+    machine runs its steps; `task_tokens` are the tokens the workflow handed out."""
+
+    stack: Stack
+    dossier_id: str = ""
+    task_tokens: list[str] = field(default_factory=list)
+
+    def submit_and_pay(self, txn_id: str = "FT-SECURITY-1") -> str:
+        from tests.functional.exporter_api import ready_draft
+        from tests.functional.lifecycle_support import live_department, pay, wait_for_status
+
+        live_department(DEPARTMENT)
+        exporter, self.dossier_id = ready_draft(self.stack)
+        assert exporter.submit(self.dossier_id).status_code == 200
+        wait_for_status(self.dossier_id, Status.AWAITING_PAYMENT)
+        self.task_tokens.append(_payment_task_token(self.dossier_id))
+        assert pay(self.stack, self.dossier_id, txn_id).status_code == 200
+        wait_for_status(self.dossier_id, Status.PAID, Status.UNDER_REVIEW)
+        return self.dossier_id
+
+    def approve(self) -> None:
+        from tests.functional.lifecycle_support import Staff, wait_for_status, wait_for_token
+
+        staff = Staff(self.stack, DEPARTMENT)
+        self.task_tokens.append(wait_for_token(self.dossier_id, "review"))
+        assert staff.claim(self.dossier_id).status_code == 200
+        assert staff.decide(self.dossier_id, "approve").status_code == 200
+        wait_for_status(self.dossier_id, Status.AWAITING_SIGNATURE, Status.NEEDS_ATTENTION)
+
+    def approve_signing(self) -> Dossier:
+        from tests.functional.lifecycle_support import Staff, wait_for_status, wait_for_token
+
+        self.task_tokens.append(wait_for_token(self.dossier_id, "signature"))
+        assert Staff(self.stack, DEPARTMENT).approve_signing(self.dossier_id).status_code == 200
+        return wait_for_status(self.dossier_id, Status.ISSUED, Status.NEEDS_ATTENTION)
+
+    def issue(self) -> Dossier:
+        self.submit_and_pay()
+        self.approve()
+        return self.approve_signing()
+
+
+def _payment_task_token(dossier_id: str, timeout: float = 30.0) -> str:
+    # The await-payment step keeps its token on the payment order, not with the staff steps'.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        order = container().payments.store.order_for_dossier(dossier_id)
+        if order is not None and order.task_token:
+            return order.task_token
+        time.sleep(0.05)
+    raise AssertionError(f"dossier {dossier_id} never waited for its payment")
+
+
+def fuzz_world(world: World) -> FuzzWorld:
+    """The fuzzer's view of the world: its ids as path parameters, its bank's signature, and
+    the known-good requests a generator would rarely write (a registration, a paying credit)."""
+    from tools.fuzz import FuzzWorld
+    from tools.samples import load_sample, registration
+
+    trader = registration(load_sample("form-d-coffee-th.json")).model_dump(mode="json")
+    credit = {
+        "txn_id": "FT-FUZZ-PAYS",
+        "kind": "credit",
+        "account": ACCOUNT.account_number,
+        "amount": 60_000,
+        "currency": "VND",
+        "note": world.payment_reference,
+        "booked_at": "2026-12-03T09:10:00+07:00",
+    }
+    return FuzzWorld(
+        path_values={
+            "dossier_id": world.dossier_id,
+            "tax_code": TRADER,
+            "bank": BANK,
+            "code": DEPARTMENT,
+            "department": DEPARTMENT,
+            "gate": "legal_basis",
+            "day": "2026-12-03",
+        },
+        sign_callback=lambda body: {
+            name: value
+            for name, value in world.bank_headers(body).items()
+            if name != "Content-Type"
+        },
+        explicit_bodies={
+            ("POST", "/traders"): [trader],
+            ("POST", "/bank/{bank}/callbacks"): [credit],
+        },
+    )

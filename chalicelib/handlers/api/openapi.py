@@ -14,7 +14,13 @@ from typing import Any
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    models_json_schema,
+)
+from pydantic_core import core_schema
 
 from chalicelib.domain.identity import PUBLIC, Access
 from chalicelib.handlers.api.routing import ROUTES, Call, RouteSpec, endpoint
@@ -49,9 +55,18 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
 
 
+class _DocumentSchema(GenerateJsonSchema):
+    def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:
+        # Working hours are wall-clock times without an offset ("08:00:00"); JSON Schema's
+        # `time` format (RFC 3339 full-time) requires one, so validators refuse them.
+        return {"type": "string", "format": "partial-time"}
+
+
 def openapi_document(routes: list[RouteSpec], title: str, version: str) -> dict[str, Any]:
     keyed = _models(routes)
-    refs, schemas = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
+    refs, schemas = models_json_schema(
+        keyed, ref_template="#/components/schemas/{model}", schema_generator=_DocumentSchema
+    )
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs)
@@ -207,6 +222,9 @@ def _problem_statuses(route: RouteSpec) -> list[int]:
     statuses = {400} if route.body or route.query or route.method in _WRITES else set()
     if not (route.access.public or route.access.bank):
         statuses |= {401, 403}
+    if route.access.bank:
+        # A bank's request: a bad signature, an oversized or non-JSON body, a busy store.
+        statuses |= {401, 413, 415, 503}
     if _PATH_PARAMETER.search(route.path):
         statuses |= {404, 422}  # path values are validated and may name nothing
     if route.body is not None:

@@ -16,8 +16,11 @@ from chalicelib.wiring import container
 
 blueprint = Blueprint(__name__)
 
-PAYMENT_READERS = Access.only(Role.EXPORTER, Role.SPECIALIST, Role.LEADER, Role.OPERATIONS)
+PAYMENT_READERS = Access.only(
+    Role.EXPORTER, Role.SPECIALIST, Role.LEADER, Role.OPERATIONS, Role.AUDITOR
+)
 OPERATIONS = Access.only(Role.OPERATIONS)
+OPERATIONS_READ = Access.only(Role.OPERATIONS, Role.AUDITOR)
 
 
 class PaymentOrderResponse(BaseModel):
@@ -112,7 +115,7 @@ def payment_order(call: Call, dossier_id: str) -> PaymentOrderResponse:
     blueprint,
     "/operations/payments/suspense",
     "GET",
-    access=OPERATIONS,
+    access=OPERATIONS_READ,
     summary="Bank events held for operations, oldest first",
     query=SuspenseQuery,
     response=SuspenseList,
