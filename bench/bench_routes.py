@@ -288,7 +288,7 @@ def run_all(bench: Bench) -> list[tuple[str, str, str]]:
     m("GET", "/operations/payments/suspense",
       lambda: ("GET", f"/operations/payments/suspense?department={LIVE}", ops, b""))  # fmt: skip
     for path in ("/review/queue", "/signing/queue", "/operations/attention"):
-        m("GET", path, lambda path=path: ("GET", f"{path}?department={LIVE}", ops, b""))
+        m("GET", path, _fixed(("GET", f"{path}?department={LIVE}", ops, b"")))
     m("GET", "/receipts/{form_number}/{series}/usage",
       lambda: ("GET", "/receipts/01BLP0-001/HP26/usage?from=2026-12-01&to=2026-12-31", ops,
                b""))  # fmt: skip
@@ -473,6 +473,10 @@ def _expect_status(dossier: Any) -> None:
 
     if dossier.status != Status.ISSUED:
         raise RuntimeError(f"dossier {dossier.id} not issued: {dossier.attention}")
+
+
+def _fixed(request: Request) -> Callable[[], Request]:
+    return lambda: request
 
 
 def _goods_csv(sample: dict[str, Any]) -> str:
