@@ -6,13 +6,15 @@ Requests go through the app (routing, token verification, validation, services, 
 with Chalice's test client; AWS is moto in process, so the figures are this code's own cost
 plus moto's, not network or DynamoDB latency. DynamoDB calls are counted per request with a
 botocore `before-call.dynamodb` hook on the app's table client (calls made by workflow tasks
-that a request starts run in other threads and are not counted). Routes that need a dossier in
-a state the run cannot reach are listed as not measured, with the reason.
+that a request starts run in other threads and are not counted). Routes that change a dossier,
+a receipt or a held payment once are measured on a fresh one each run, brought to the state the
+route needs through the real state machine; only the route's own request is timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -29,12 +31,13 @@ from chalicelib.domain.bank_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER,
 from chalicelib.domain.traders import tax_code_check_digit
 from tests.functional.dossier_stack import DynamoDBCallCounter
 from tests.stack import Stack, prepare_environment, running_stack
-from tools.demo import LIVE, LIVE_GATES, department_details
+from tools.demo import LIVE, LIVE_GATES, department_details, qr_text
 from tools.samples import attachment_kinds, draft_body, load_sample, registration, simple_pdf
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 SAMPLE = "form-d-coffee-th.json"
 ACCOUNT = "19036688001011"
+LEADER = "Nguyễn Văn An"  # the signing leader of tools.demo's department details
 
 
 @dataclass
@@ -64,18 +67,27 @@ class Bench:
     def measure(
         self, method: str, template: str, make: Callable[[], Request], note: str = ""
     ) -> None:
-        result = Measured(method, template, note)
+        result = self.row(method, template, note)
         for _ in range(self.runs):
-            verb, path, headers, body = make()
-            send = getattr(self.stack.http, verb.lower())
-            self.counter.reset()
-            started = time.perf_counter()
-            response = send(path, headers=headers, body=body)
-            result.millis.append((time.perf_counter() - started) * 1000)
-            result.calls.append(self.counter.total)
-            result.operations.update(self.counter.calls)
-            result.statuses[response.status_code] += 1
+            self.timed(result, make())
+
+    def row(self, method: str, template: str, note: str = "") -> Measured:
+        result = Measured(method, template, note)
         self.results.append(result)
+        return result
+
+    def timed(self, result: Measured, request: Request) -> Any:
+        """One request, timed and its DynamoDB calls counted; returns the response."""
+        verb, path, headers, body = request
+        send = getattr(self.stack.http, verb.lower())
+        self.counter.reset()
+        started = time.perf_counter()
+        response = send(path, headers=headers, body=body)
+        result.millis.append((time.perf_counter() - started) * 1000)
+        result.calls.append(self.counter.total)
+        result.operations.update(self.counter.calls)
+        result.statuses[response.status_code] += 1
+        return response
 
     def call(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> Any:
         payload = b"" if body is None else json.dumps(body).encode()
@@ -87,6 +99,9 @@ class Bench:
     # -- setup helpers (not timed)
 
     def onboard(self) -> None:
+        from tools.test_ca import seed_local_signing_secret
+
+        seed_local_signing_secret("local")  # the leader's and the collector's signing material
         code = LIVE
         details = department_details(code, ("B", "D", "E", "VJ"), ACCOUNT)
         self.call("PUT", f"/operations/departments/{code}", self.ops, details)
@@ -103,6 +118,22 @@ class Bench:
             for kind in attachment_kinds(self.sample):
                 self.upload(dossier["id"], kind)
         return str(dossier["id"])
+
+    def paid_dossier(self) -> str:
+        """A submitted dossier whose order the bank's callback paid, through the workflow."""
+        from chalicelib.domain.dossiers import Status
+        from tests.functional.lifecycle_support import wait_for_status
+
+        dossier_id = self.draft(uploaded=True)
+        self.call("POST", f"/dossiers/{dossier_id}/submit", self.exporter)
+        wait_for_status(dossier_id, Status.AWAITING_PAYMENT)
+        order = self.call("GET", f"/dossiers/{dossier_id}/payment", self.exporter)
+        _, path, headers, body = self.callback(f"CT DEN {order['payment_reference']} NOP PHI")
+        paid = self.stack.http.post(path, headers=headers, body=body)
+        if json.loads(paid.body).get("outcome") != "paid":
+            raise RuntimeError(f"setup: the callback did not pay {dossier_id}: {paid.body!r}")
+        wait_for_status(dossier_id, Status.PAID, Status.UNDER_REVIEW)
+        return dossier_id
 
     def upload(self, dossier_id: str, kind: str) -> None:
         from chalicelib.wiring import container
@@ -243,8 +274,11 @@ def run_all(bench: Bench) -> list[tuple[str, str, str]]:
     m("GET", "/dossiers/{dossier_id}/payment",
       lambda: ("GET", f"/dossiers/{paid}/payment", exporter, b""))  # fmt: skip
 
+    references: list[str] = []  # paid by callback, then on the day's statement
+
     def credit() -> Request:
-        return bench.callback(f"CT DEN {bench.payment_order(bench.draft())} NOP PHI")
+        references.append(bench.payment_order(bench.draft()))
+        return bench.callback(f"CT DEN {references[-1]} NOP PHI")
 
     m("POST", "/bank/{bank}/callbacks", credit, "a new paid order each time")
     m("POST", "/bank/{bank}/callbacks", lambda: bench.callback(f"CT DEN {reference}"),
@@ -254,35 +288,195 @@ def run_all(bench: Bench) -> list[tuple[str, str, str]]:
     m("GET", "/operations/payments/suspense",
       lambda: ("GET", f"/operations/payments/suspense?department={LIVE}", ops, b""))  # fmt: skip
     for path in ("/review/queue", "/signing/queue", "/operations/attention"):
-        m("GET", path, lambda path=path: ("GET", f"{path}?department={LIVE}", ops, b""))
+        m("GET", path, _fixed(("GET", f"{path}?department={LIVE}", ops, b"")))
     m("GET", "/receipts/{form_number}/{series}/usage",
       lambda: ("GET", "/receipts/01BLP0-001/HP26/usage?from=2026-12-01&to=2026-12-31", ops,
                b""))  # fmt: skip
     m("GET", "/operations/reconciliation/{department}/{day}",
-      lambda: ("GET", f"/operations/reconciliation/{LIVE}/2026-12-03", ops, b""))  # fmt: skip
+      lambda: ("GET", f"/operations/reconciliation/{LIVE}/2026-12-03", ops, b""),
+      "no file that day yet")  # fmt: skip
     m("GET", "/operations/reconciliation/{department}/{day}/report",
       lambda: ("GET", f"/operations/reconciliation/{LIVE}/2026-12-03/report", ops, b""),
-      "no report that day: 404")  # fmt: skip
+      "no report that day yet: 404")  # fmt: skip
     m("GET", "/verify/{reference}",
       lambda: ("GET", "/verify/VN-TH-26-31-00001?code=abc", {}, b""),
       "unknown reference: 404")  # fmt: skip
     unknown = _body({"sha256": "0" * 64})
     m("POST", "/verify/hash", lambda: ("POST", "/verify/hash", {}, unknown), "unknown file: 404")
-    reason = "needs a dossier the workflow brought to this state, which this run does not do"
+    measure_state_changes(bench)
+    measure_reconciled_day(bench, references)
+    return unmeasured(bench.results)
+
+
+def measure_state_changes(bench: Bench) -> None:
+    """Each run takes one dossier through the real state machine, timing each route on its way.
+
+    The review is asked for an amendment and approved on resubmission; the certificate's
+    unsigned copy is removed before the leader's approval so the sign step fails and the
+    operations retry can be measured on the same dossier; the issued dossier's receipt is
+    then replaced and the replacement cancelled.
+    """
+    from chalicelib.domain.dossiers import Status
+    from chalicelib.wiring import container
+    from tests.functional.lifecycle_support import wait_for_status, wait_for_token
+
+    exporter, ops = bench.exporter, bench.ops
+    specialist = bench.stack.auth("specialist", department=LIVE, subject="spec-bench",
+                                  name="Trần Thị Bình")  # fmt: skip
+    leader = bench.stack.auth("leader", department=LIVE, subject="lead-bench", name=LEADER)
+    row = bench.row
+    claim = row("POST", "/review/dossiers/{dossier_id}/claim", "a paid dossier each time")
+    amend = row("POST", "/review/dossiers/{dossier_id}/decision", "amend, one comment")
+    resubmit = row("POST", "/dossiers/{dossier_id}/resubmission", "after the amendment request")
+    approve = row("POST", "/review/dossiers/{dossier_id}/decision", "approve")
+    signing = row("POST", "/signing/dossiers/{dossier_id}/approval",
+                  "sign then fails (unsigned copy removed) for the retry below")  # fmt: skip
+    retry = row("POST", "/operations/dossiers/{dossier_id}/retry",
+                "sign failed, unsigned copy restored; the workflow then issues")  # fmt: skip
+    receipt = row("GET", "/dossiers/{dossier_id}/receipt", "issued dossier")
+    certificate = row("GET", "/dossiers/{dossier_id}/certificate", "issued dossier")
+    verify = row("GET", "/verify/{reference}", "issued certificate, code from its QR: 200")
+    by_hash = row("POST", "/verify/hash", "the published PDF's SHA-256: 200")
+    replace = row("POST", "/receipts/{form_number}/{series}/{number}/replacement",
+                  "the issued dossier's receipt, payer address corrected")  # fmt: skip
+    cancel = row("POST", "/receipts/{form_number}/{series}/{number}/cancellation",
+                 "the replacement just issued")  # fmt: skip
+    deps = container()
+    s3, bucket = deps.s3, deps.settings.DOCUMENTS_BUCKET
+    comment = {"target": "/lines/0/hs_code", "comment": "Use the importing country's HS code"}
+    payer = {"name": bench.sample["exporter"]["name_vi"], "tax_code": bench.tax_code,
+             "address": "126 Nguyễn Tất Thành, Buôn Ma Thuột"}  # fmt: skip
+    for _ in range(bench.runs):
+        dossier_id = bench.paid_dossier()
+        base = f"/dossiers/{dossier_id}"
+        review = f"/review{base}"
+        wait_for_token(dossier_id, "review")
+        _expect(bench.timed(claim, ("POST", f"{review}/claim", specialist, b"")), 200)
+        asked = _body({"decision": "amend", "comments": [comment]})
+        _expect(bench.timed(amend, ("POST", f"{review}/decision", specialist, asked)), 200)
+        wait_for_status(dossier_id, Status.AMENDMENT_REQUESTED)
+        wait_for_token(dossier_id, "amendment")
+        _expect(bench.timed(resubmit, ("POST", f"{base}/resubmission", exporter, b"")), 200)
+        wait_for_status(dossier_id, Status.UNDER_REVIEW)
+        wait_for_token(dossier_id, "review")
+        approval = _body({"decision": "approve"})
+        _expect(bench.timed(approve, ("POST", f"{review}/decision", specialist, approval)), 200)
+        wait_for_status(dossier_id, Status.AWAITING_SIGNATURE)
+        wait_for_token(dossier_id, "signature")
+        reference = _certificate(dossier_id).reference_number
+        unsigned = f"certificates/{reference.replace(' ', '-').replace('/', '-')}/unsigned.pdf"
+        kept = s3.get_object(Bucket=bucket, Key=unsigned)["Body"].read()
+        s3.delete_object(Bucket=bucket, Key=unsigned)
+        sign_path = f"/signing{base}/approval"
+        _expect(bench.timed(signing, ("POST", sign_path, leader, b"")), 200)
+        wait_for_status(dossier_id, Status.NEEDS_ATTENTION)
+        s3.put_object(Bucket=bucket, Key=unsigned, Body=kept)
+        retry_path = f"/operations{base}/retry"
+        _expect(bench.timed(retry, ("POST", retry_path, ops, b"")), 200)
+        _expect_status(wait_for_status(dossier_id, Status.ISSUED, Status.NEEDS_ATTENTION))
+        answer = bench.timed(receipt, ("GET", f"{base}/receipt", exporter, b""))
+        issued = json.loads(_expect(answer, 200).body)["receipt"]
+        _expect(bench.timed(certificate, ("GET", f"{base}/certificate", exporter, b"")), 200)
+        published = _certificate(dossier_id)
+        pdf = s3.get_object(Bucket=bucket, Key=published.pdf_key)["Body"].read()
+        verify_path = "/verify/" + qr_text(pdf).split("/verify/", 1)[1]
+        json_headers = {"Accept": "application/json"}
+        _expect(bench.timed(verify, ("GET", verify_path, json_headers, b"")), 200)
+        sha = _body({"sha256": hashlib.sha256(pdf).hexdigest()})
+        _expect(bench.timed(by_hash, ("POST", "/verify/hash", {}, sha)), 200)
+        receipt_path = f"/receipts/{issued['form_number']}/{issued['series']}/{issued['number']}"
+        correction = _body({"reason": "sai địa chỉ", "payer": payer})
+        answer = bench.timed(replace, ("POST", f"{receipt_path}/replacement", ops, correction))
+        replacement = json.loads(_expect(answer, 201).body)
+        replacement_path = (f"/receipts/{replacement['form_number']}/{replacement['series']}/"
+                            f"{replacement['number']}")  # fmt: skip
+        cancellation = _body({"reason": "nộp nhầm"})
+        request = ("POST", f"{replacement_path}/cancellation", ops, cancellation)
+        _expect(bench.timed(cancel, request), 200)
+    assign = row("POST", "/operations/payments/suspense/{bank}/{txn_id}/assignment",
+                 "a new held transfer, assigned to an unpaid order, each time")  # fmt: skip
+    for _ in range(bench.runs):
+        order_dossier = bench.draft()
+        bench.payment_order(order_dossier)
+        _, path, headers, body = bench.callback("CHUYEN TIEN NOP PHI")
+        txn_id = json.loads(body)["txn_id"]
+        held = bench.stack.http.post(path, headers=headers, body=body)
+        if json.loads(held.body).get("outcome") != "suspense":
+            raise RuntimeError(f"setup: the transfer was not held: {held.body!r}")
+        reason = _body({"dossier_id": order_dossier, "reason": "payer sent the bank slip"})
+        assignment = f"/operations/payments/suspense/techcombank/{txn_id}/assignment"
+        _expect(bench.timed(assign, ("POST", assignment, ops, reason)), 200)
+
+
+def measure_reconciled_day(bench: Bench, references: list[str]) -> None:
+    """The day's MT940 statement with the orders paid by callback, then its report."""
+    import io
+
+    from tools.bank_statement_writer import BankLine, write_mt940
+
+    day = bench.stack.clock().date()
+    statement = io.StringIO()
+    lines = [BankLine(60_000, f"CT DEN {reference} NOP PHI", bank_reference=f"FT26{n:08d}")
+             for n, reference in enumerate(references)]  # fmt: skip
+    write_mt940(statement, account=f"970407/{ACCOUNT}", statement_id="TCB-BENCH", sequence=1,
+                day=day, opening=0, lines=lines)  # fmt: skip
+    from chalicelib.wiring import container
+
+    # The stack hands the bucket's notification to reconcile_statements before put_object
+    # returns, so the day is reconciled when the report is read.
+    bench.stack.client("s3").put_object(
+        Bucket=container().settings.STATEMENTS_BUCKET,
+        Key=f"statements/techcombank/{LIVE}/{day.isoformat()}/mt940.sta",
+        Body=statement.getvalue().encode(),
+    )
+    path = f"/operations/reconciliation/{LIVE}/{day.isoformat()}"
+    files = bench.call("GET", path, bench.ops)["files"]
+    if [file["status"] for file in files] != ["reconciled"]:
+        raise RuntimeError(f"setup: the statement was not reconciled: {files}")
+    note = f"reconciled day, {len(lines)} statement lines"
+    bench.measure("GET", "/operations/reconciliation/{department}/{day}",
+                  lambda: ("GET", path, bench.ops, b""), "reconciled day, one file")  # fmt: skip
+    bench.measure("GET", "/operations/reconciliation/{department}/{day}/report",
+                  lambda: ("GET", f"{path}/report", bench.ops, b""), note)  # fmt: skip
+
+
+def unmeasured(results: list[Measured]) -> list[tuple[str, str, str]]:
+    """The app's routes this run did not measure, so a new route cannot be left out unseen."""
+    import app as app_module
+
+    measured = {(result.method, result.path) for result in results}
     return [
-        ("POST", "/review/dossiers/{dossier_id}/claim", reason),
-        ("POST", "/review/dossiers/{dossier_id}/decision", reason),
-        ("POST", "/dossiers/{dossier_id}/resubmission", reason),
-        ("POST", "/signing/dossiers/{dossier_id}/approval", reason),
-        ("POST", "/operations/dossiers/{dossier_id}/retry", reason),
-        ("GET", "/dossiers/{dossier_id}/receipt", "needs an issued receipt"),
-        ("POST", "/receipts/{form_number}/{series}/{number}/replacement",
-         "needs an issued receipt"),
-        ("POST", "/receipts/{form_number}/{series}/{number}/cancellation",
-         "needs an issued receipt"),
-        ("POST", "/operations/payments/suspense/{bank}/{txn_id}/assignment",
-         "changes a held event once; not repeatable here"),
-    ]  # fmt: skip
+        (method, path, "no measurement in bench_routes")
+        for path, methods in sorted(app_module.app.routes.items())
+        for method in methods
+        if (method, path) not in measured
+    ]
+
+
+def _certificate(dossier_id: str) -> Any:
+    from chalicelib.wiring import container
+
+    record = container().certificate_store.get_by_dossier(dossier_id)
+    if record is None:
+        raise RuntimeError(f"setup: dossier {dossier_id} has no certificate")
+    return record
+
+
+def _expect(response: Any, status: int) -> Any:
+    if response.status_code != status:
+        raise RuntimeError(f"expected {status}, got {response.status_code}: {response.body!r}")
+    return response
+
+
+def _expect_status(dossier: Any) -> None:
+    from chalicelib.domain.dossiers import Status
+
+    if dossier.status != Status.ISSUED:
+        raise RuntimeError(f"dossier {dossier.id} not issued: {dossier.attention}")
+
+
+def _fixed(request: Request) -> Callable[[], Request]:
+    return lambda: request
 
 
 def _goods_csv(sample: dict[str, Any]) -> str:
