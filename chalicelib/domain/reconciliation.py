@@ -1,7 +1,8 @@
 """T+1 reconciliation: a day's statement lines against the payments recorded from callbacks.
 
 The matcher reads the statement as a stream and keeps one small entry per recorded payment
-(reference -> amount), so a million lines need neither a list of lines nor of rows in memory:
+(reference -> amount; a reference paid in several transfers keeps the list of its amounts),
+so a million lines need neither a list of lines nor of rows in memory:
 rows go to a sink as they are decided. The recorded payments are read twice: once to index
 them, once at the end to report those the statement did not carry. Given the same inputs in
 the same order it emits the same rows in the same order, so a re-run reproduces its report.
@@ -176,6 +177,8 @@ class Matcher:
         # reference -> recorded amount; a consumed reference holds the amount's bitwise
         # complement (always negative), which saves a set of a million references.
         self._amounts: dict[str, int] = {}
+        # A reference paid in several transfers: the recorded amounts not matched yet.
+        self._split: dict[str, list[int]] = {}
         self.result = ReconciliationResult(day=statement_day)
         self._recorded_count = 0
         self._recorded_matched = 0
@@ -190,10 +193,19 @@ class Matcher:
         return self.result
 
     def _index(self) -> None:
-        amounts = self._amounts
+        amounts, split = self._amounts, self._split
+        count = 0
         for payment in self._recorded():
-            amounts[payment.payment_reference] = payment.amount_vnd
-        self._recorded_count = len(amounts)
+            count += 1
+            reference = payment.payment_reference
+            known = amounts.get(reference)
+            if known is None:
+                amounts[reference] = payment.amount_vnd
+            elif reference in split:
+                split[reference].append(payment.amount_vnd)
+            else:
+                split[reference] = [known, payment.amount_vnd]
+        self._recorded_count = count
         for reference, item in self._pending.items():
             amounts.setdefault(reference, item.amount_vnd)
 
@@ -229,10 +241,9 @@ class Matcher:
         return self._row(line, [reference], Outcome.MISSED_CALLBACK, "no callback recorded")
 
     def _match(self, line: StatementLine, reference: str) -> ReportRow:
-        recorded_amount = self._amounts[reference]
-        if recorded_amount < 0:
+        recorded_amount = self._take(reference, line.amount)
+        if recorded_amount is None:
             return self._row(line, [reference], Outcome.DUPLICATE, "reference already paid")
-        self._amounts[reference] = ~recorded_amount
         pending = self._pending.get(reference)
         if pending is not None:
             self.result.resolved_pending.append(pending)
@@ -248,6 +259,40 @@ class Matcher:
         detail = f"recorded on {pending.recorded_on.isoformat()}" if pending else ""
         return self._row(line, [reference], Outcome.MATCHED, detail, recorded_amount)
 
+    def _take(self, reference: str, amount: Decimal) -> int | None:
+        """Consume the recorded amount this line pays; None when nothing is left to pay.
+
+        Of a split payment's transfers, the one of the same amount is taken first, else the
+        earliest recorded (whose difference is then reported).
+        """
+        remaining = self._split.get(reference)
+        if remaining is None:
+            recorded_amount = self._amounts[reference]
+            if recorded_amount < 0:
+                return None
+            self._amounts[reference] = ~recorded_amount
+            return recorded_amount
+        if not remaining:
+            return None
+        position = next((i for i, value in enumerate(remaining) if value == amount), 0)
+        taken = remaining.pop(position)
+        if not remaining:
+            self._amounts[reference] = ~taken
+        return taken
+
+    def _unbooked(self, payment: RecordedPayment) -> bool:
+        """Whether this recorded payment is left over once the statement has been read."""
+        reference = payment.payment_reference
+        if reference in self._pending:
+            return False
+        remaining = self._split.get(reference)
+        if remaining is None:
+            return self._amounts.get(reference, 0) >= 0
+        if payment.amount_vnd in remaining:
+            remaining.remove(payment.amount_vnd)
+            return True
+        return False
+
     def _close_recorded(self) -> None:
         if self._recorded_matched >= self._recorded_count:
             # Every recorded payment was booked: no need to read the day's payments again.
@@ -255,7 +300,7 @@ class Matcher:
         midnight = datetime.combine(self._day + timedelta(days=1), time(0), VIETNAM)
         for payment in self._recorded():
             reference = payment.payment_reference
-            if self._amounts.get(reference, 0) < 0 or reference in self._pending:
+            if not self._unbooked(payment):
                 continue
             timing = midnight - payment.credited_at <= self._policy.timing_window
             outcome = Outcome.TIMING if timing else Outcome.PENDING
