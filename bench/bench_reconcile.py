@@ -100,6 +100,9 @@ class _Fakes:
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool:
         return True
 
+    def settle_statement_ids(self, *args: Any) -> None:
+        return None
+
     def release_claim(self, department: str, day: date, file_hash: str) -> None:
         return None
 

@@ -61,6 +61,10 @@ class StatementLedger(Protocol):
 
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool: ...
 
+    def settle_statement_ids(
+        self, department: str, statement_ids: Iterable[str], file_hash: str, status: str
+    ) -> None: ...
+
     def release_claim(self, department: str, day: date, file_hash: str) -> None: ...
 
     def finish(
@@ -149,6 +153,7 @@ class _StatementFacts:
     problems: set[str] = field(default_factory=set)
     blocking: bool = False
     sequence_number: str | None = None
+    statement_ids: list[str] = field(default_factory=list)
 
 
 class ReconciliationService:
@@ -280,10 +285,27 @@ class ReconciliationService:
     def _reconcile_file(
         self, target: StatementObject, fee_account: str, file_hash: str, local: IO[bytes]
     ) -> ReconcileOutcome:
+        facts = _StatementFacts()
+        try:
+            return self._reconcile_claimed(target, fee_account, file_hash, local, facts)
+        except Exception:
+            # A failed run applied nothing: a corrected file may take its statement ids over.
+            self._statements.settle_statement_ids(
+                target.department, facts.statement_ids, file_hash, "failed"
+            )
+            raise
+
+    def _reconcile_claimed(
+        self,
+        target: StatementObject,
+        fee_account: str,
+        file_hash: str,
+        local: IO[bytes],
+        facts: _StatementFacts,
+    ) -> ReconcileOutcome:
         from chalicelib.adapters.reconciliation_report import ReportFiles
 
         department, day = target.department, target.day
-        facts = _StatementFacts()
         previous_sequence = self._statements.last_sequence_number(department, day - timedelta(1))
         statements = read_statements(
             local,
@@ -321,6 +343,7 @@ class ReconciliationService:
 
         self._apply(department, facts, result, StatementSource(target.bank, fee_account))
         self._statements.finish(department, day, file_hash, {**summary, "report_keys": report_keys})
+        self._statements.settle_statement_ids(department, facts.statement_ids, file_hash, status)
         self._publish(department, summary)
         return ReconcileOutcome(
             department, day, file_hash, status, report_keys, summary["counts"], summary["problems"]
@@ -344,6 +367,8 @@ class ReconciliationService:
                 for _ in statement.lines:
                     pass
                 continue
+            if statement.statement_id:
+                facts.statement_ids.append(statement.statement_id)
             tally = StatementTally()
             for line in statement.lines:
                 tally.add(line)

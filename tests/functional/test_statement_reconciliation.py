@@ -278,6 +278,63 @@ def test_same_statement_id_in_a_different_file_is_not_reconciled_again(aws: dict
     assert recorded_once(aws["recorder"])
 
 
+def unbalanced(body: bytes) -> bytes:
+    """The same statement with a closing balance that its entries do not reach."""
+    head, closing = body.rsplit(b":62F:", 1)
+    return head + b":62F:" + closing.replace(b"VND", b"VND9", 1)
+
+
+def test_corrected_file_takes_over_the_statement_id_of_a_flagged_one(aws: dict) -> None:
+    # given a statement flagged as unbalanced, then the bank's corrected file of the same id
+    flagged = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", unbalanced(day_statement()))
+    corrected = drop(aws["s3"], "statements/tcb/HP/2025-10-02/b.sta", day_statement())
+    first = aws["service"].reconcile_statement_object(STATEMENTS, flagged)
+
+    # when
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, corrected)
+
+    # then
+    assert (first.status, first.problems) == ("flagged", ["unbalanced"])
+    assert (outcome.status, outcome.problems) == ("reconciled", [])
+    assert recorded_once(aws["recorder"])
+
+
+def test_corrected_file_takes_over_the_statement_id_of_a_file_that_failed(aws: dict) -> None:
+    broken = day_statement().replace(b":62F:", b":61:NOT A LINE\n:62F:")
+    failing = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", broken)
+    corrected = drop(aws["s3"], "statements/tcb/HP/2025-10-02/b.sta", day_statement())
+    with pytest.raises(ValidationFailedError):
+        aws["service"].reconcile_statement_object(STATEMENTS, failing)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, corrected)
+
+    assert outcome.status == "reconciled"
+    assert recorded_once(aws["recorder"])
+
+
+def test_flagged_file_dropped_again_is_still_seen(aws: dict) -> None:
+    body = unbalanced(day_statement())
+    first = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", body)
+    again = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a-again.sta", body)
+    aws["service"].reconcile_statement_object(STATEMENTS, first)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, again)
+
+    assert outcome.status == "duplicate"
+
+
+def test_flagged_file_cannot_take_back_an_id_a_corrected_file_reconciled(aws: dict) -> None:
+    flagged = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", unbalanced(day_statement()))
+    corrected = drop(aws["s3"], "statements/tcb/HP/2025-10-02/b.sta", day_statement())
+    aws["service"].reconcile_statement_object(STATEMENTS, flagged)
+    aws["service"].reconcile_statement_object(STATEMENTS, corrected)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, flagged, rerun=True)
+
+    assert "duplicate_statement" in outcome.problems
+    assert recorded_once(aws["recorder"])
+
+
 def test_statement_for_an_unknown_department_fails_for_the_dead_letter_queue(aws: dict) -> None:
     key = drop(aws["s3"], "statements/tcb/XX/2025-10-02/a.sta", day_statement())
 
