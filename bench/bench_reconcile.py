@@ -94,7 +94,10 @@ class _Fakes:
     def recorded_payments(self, department: str, day: date) -> Iterator[Any]:
         return recorded_payments(self.references)
 
-    def last_sequence_number(self, department: str, day: date) -> None:
+    def previous_sequence_number(self, department: str, account: str, day: date) -> None:
+        return None
+
+    def note_sequence_number(self, *args: Any) -> None:
         return None
 
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool:

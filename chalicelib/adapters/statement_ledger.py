@@ -5,6 +5,7 @@ Items:
     STMTDAY#{dept}#{date} / {file_hash}         index of the files reconciled for a day
     STMTID#{dept}#{statement_id} / CLAIM        the bank's statement id, held by one file
     RECONPENDING#{dept} / {payment_reference}   a recorded payment no statement carried yet
+    STMTSEQ#{dept}#{account} / {date}           the sequence number last read for a day
 
 A file is claimed with a conditional put before any work, so a second delivery of the same
 file, at once or later, finds the claim and stops. A claim left `in_progress` by a crashed
@@ -17,6 +18,7 @@ id takes it over; an id held by a reconciled file is never taken again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -141,13 +143,31 @@ class DynamoStatementLedger:
         response = self._call(self._table.get_item, Key=summary_key(department, day, file_hash))
         return response.get("Item")
 
-    def last_sequence_number(self, department: str, day: date) -> str | None:
-        numbers = [
-            item["sequence_number"]
-            for item in self.files_of_day(department, day)
-            if item.get("sequence_number")
-        ]
-        return max(numbers) if numbers else None
+    def previous_sequence_number(self, department: str, account: str, day: date) -> str | None:
+        """The sequence number of the account's latest statement before `day`, however many
+        days ago (weekends and holidays bring no file); a re-run sees what it saw before."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._call(
+            self._table.query,
+            KeyConditionExpression=Key("PK").eq(_sequence_partition(department, account))
+            & Key("SK").lt(day.isoformat()),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return str(items[0]["sequence_number"]) if items else None
+
+    def note_sequence_number(
+        self, department: str, account: str, day: date, sequence_number: str
+    ) -> None:
+        """Idempotent: a re-run or a corrected file of the day writes the same item."""
+        item = {
+            "PK": _sequence_partition(department, account),
+            "SK": day.isoformat(),
+            "sequence_number": sequence_number,
+        }
+        self._call(self._table.put_item, Item=item)
 
     def pending_payments(self, department: str) -> Iterator[PendingPayment]:
         from boto3.dynamodb.conditions import Key
@@ -249,6 +269,10 @@ class DynamoStatementLedger:
             return operation(**arguments)
         except (ClientError, BotoCoreError) as error:
             raise TransientError("statement records could not be accessed") from error
+
+
+def _sequence_partition(department: str, account: str) -> str:
+    return f"STMTSEQ#{department}#{re.sub(r'[^0-9A-Za-z]', '', account).upper()}"
 
 
 def _statement_id_key(department: str, statement_id: str) -> dict[str, str]:

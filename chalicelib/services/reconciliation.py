@@ -73,7 +73,11 @@ class StatementLedger(Protocol):
 
     def files_of_day(self, department: str, day: date) -> list[dict[str, Any]]: ...
 
-    def last_sequence_number(self, department: str, day: date) -> str | None: ...
+    def previous_sequence_number(self, department: str, account: str, day: date) -> str | None: ...
+
+    def note_sequence_number(
+        self, department: str, account: str, day: date, sequence_number: str
+    ) -> None: ...
 
     def pending_payments(self, department: str) -> Iterable[PendingPayment]: ...
 
@@ -306,7 +310,7 @@ class ReconciliationService:
         from chalicelib.adapters.reconciliation_report import ReportFiles
 
         department, day = target.department, target.day
-        previous_sequence = self._statements.last_sequence_number(department, day - timedelta(1))
+        previous_sequence = self._statements.previous_sequence_number(department, fee_account, day)
         statements = read_statements(
             local,
             csv_profile=self._departments.csv_profile(target.bank),
@@ -344,6 +348,10 @@ class ReconciliationService:
         self._apply(department, facts, result, StatementSource(target.bank, fee_account))
         self._statements.finish(department, day, file_hash, {**summary, "report_keys": report_keys})
         self._statements.settle_statement_ids(department, facts.statement_ids, file_hash, status)
+        if facts.sequence_number:
+            self._statements.note_sequence_number(
+                department, fee_account, day, facts.sequence_number
+            )
         self._publish(department, summary)
         return ReconcileOutcome(
             department, day, file_hash, status, report_keys, summary["counts"], summary["problems"]

@@ -421,6 +421,44 @@ def test_sequence_gap_between_days_is_reported(aws: dict) -> None:
     assert outcome.status == "reconciled"
 
 
+def test_sequence_gap_across_a_day_without_a_file_is_reported(aws: dict) -> None:
+    # given statement 41 on Thursday, no file on Friday, statement 43 on Saturday
+    thursday = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", day_statement(sequence=41))
+    saturday_body = day_statement(DAY + timedelta(days=2), 43, [])
+    saturday = drop(aws["s3"], "statements/tcb/HP/2025-10-04/a.sta", saturday_body)
+    aws["service"].reconcile_statement_object(STATEMENTS, thursday)
+
+    # when
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, saturday)
+
+    # then
+    assert outcome.problems == ["sequence_gap"]
+
+
+def test_weekend_without_files_and_consecutive_numbers_has_no_gap(aws: dict) -> None:
+    friday = date(2025, 10, 3)
+    monday = date(2025, 10, 6)
+    first = drop(aws["s3"], "statements/tcb/HP/2025-10-03/a.sta", day_statement(friday, 41, []))
+    second = drop(aws["s3"], "statements/tcb/HP/2025-10-06/a.sta", day_statement(monday, 42, []))
+    aws["service"].reconcile_statement_object(STATEMENTS, first)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, second)
+
+    assert (outcome.status, outcome.problems) == ("reconciled", [])
+
+
+def test_rerun_of_an_earlier_day_compares_with_the_sequence_seen_before_it(aws: dict) -> None:
+    first = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", day_statement(sequence=41))
+    later_body = day_statement(DAY + timedelta(days=1), 42, [])
+    later = drop(aws["s3"], "statements/tcb/HP/2025-10-03/a.sta", later_body)
+    aws["service"].reconcile_statement_object(STATEMENTS, first)
+    aws["service"].reconcile_statement_object(STATEMENTS, later)
+
+    again = aws["service"].reconcile_statement_object(STATEMENTS, first, rerun=True)
+
+    assert again.problems == []
+
+
 def test_missing_statements_of_live_departments_are_alerted(aws: dict) -> None:
     key = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", day_statement())
     aws["service"].reconcile_statement_object(STATEMENTS, key)
