@@ -9,6 +9,7 @@ Item shape this reads: the bank transactions the payment callback route stores,
     amount              integer VND (`amount_vnd` is read too)
     booked_at           ISO 8601, timezone-aware (`credited_at` is read too)
     outcome             paid, partial or overpaid (`credited`); others are skipped
+    received_via        `statement` for a credit recorded from a statement line
 
 A day is one Query: the partition of the department, sort keys beginning with the day.
 """
@@ -50,6 +51,7 @@ class DynamoPaymentLedger:
                 txn_id=item["txn_id"],
                 dossier_id=item.get("dossier_id") or "",
                 credited_at=datetime.fromisoformat(item.get("booked_at") or item["credited_at"]),
+                from_statement=item.get("received_via") == "statement",
             )
 
     def _items(self, department: str, day: date) -> Iterator[dict[str, Any]]:

@@ -69,6 +69,8 @@ class RecordedPayment:
     txn_id: str
     credited_at: datetime
     dossier_id: str
+    # Recorded from a statement line (a missed callback), not from a callback.
+    from_statement: bool = False
 
 
 class PendingPayment(BaseModel):
@@ -179,6 +181,9 @@ class Matcher:
         self._amounts: dict[str, int] = {}
         # A reference paid in several transfers: the recorded amounts not matched yet.
         self._split: dict[str, list[int]] = {}
+        # References recorded only from a statement: an earlier run of this day found their
+        # callbacks missing, and a re-run must report them so again.
+        self._from_statement: set[str] = set()
         self.result = ReconciliationResult(day=statement_day)
         self._recorded_count = 0
         self._recorded_matched = 0
@@ -205,6 +210,10 @@ class Matcher:
                 split[reference].append(payment.amount_vnd)
             else:
                 split[reference] = [known, payment.amount_vnd]
+            if payment.from_statement and known is None:
+                self._from_statement.add(reference)
+            elif not payment.from_statement:
+                self._from_statement.discard(reference)
         self._recorded_count = count
         for reference, item in self._pending.items():
             amounts.setdefault(reference, item.amount_vnd)
@@ -220,6 +229,8 @@ class Matcher:
         known = [reference for reference in references if reference in self._amounts]
         if not known:
             return self._missed(line, references[0])
+        if known[0] in self._from_statement:
+            return self._missed_again(line, known[0])
         return self._match(line, known[0])
 
     def _references_in(self, note: str) -> list[str]:
@@ -239,6 +250,14 @@ class Matcher:
         )
         self._amounts[reference] = ~0
         return self._row(line, [reference], Outcome.MISSED_CALLBACK, "no callback recorded")
+
+    def _missed_again(self, line: StatementLine, reference: str) -> ReportRow:
+        """A credit an earlier run recorded from this statement: reported as that run did."""
+        if self._take(reference, line.amount) is None:
+            return self._row(line, [reference], Outcome.DUPLICATE, "reference already paid")
+        self._recorded_matched += 1
+        self._from_statement.discard(reference)
+        return self._missed(line, reference)
 
     def _match(self, line: StatementLine, reference: str) -> ReportRow:
         recorded_amount = self._take(reference, line.amount)

@@ -284,3 +284,25 @@ def test_recorded_part_of_a_split_payment_missing_from_the_statement_stays_pendi
         (Outcome.PENDING, "20000"),
     ]
     assert [item.amount_vnd for item in matcher.result.still_pending] == [20000]
+
+
+def test_payment_recorded_from_this_statement_stays_a_missed_callback_on_a_rerun() -> None:
+    # given the payment an earlier run recorded from the statement line itself
+    from_statement = RecordedPayment(
+        payment_reference=REF_B,
+        amount_vnd=FEE,
+        txn_id="FT777",
+        credited_at=datetime(2025, 10, 2, 5, 0, tzinfo=UTC),
+        dossier_id="D-B",
+        from_statement=True,
+    )
+    line = BankLine(FEE, REF_B, bank_reference="FT777")
+
+    # when
+    first, _, first_rows = reconcile([line])
+    again, matcher, rows = reconcile([line], [from_statement])
+
+    # then
+    assert again == first == {REF_B: Outcome.MISSED_CALLBACK}
+    assert rows == first_rows
+    assert matcher.result.still_pending == []
