@@ -125,6 +125,9 @@ class _Fakes:
     def record_missed_payment(self, department: str, missed: Any) -> None:
         return None
 
+    def hold_unidentified_credit(self, *args: Any) -> None:
+        return None
+
     def alert(self, department: str, kind: str, detail: str) -> None:
         return None
 

@@ -117,6 +117,22 @@ class MissedPayment(BaseModel):
     booking_date: date
 
 
+class UnidentifiedCredit(BaseModel):
+    """A credit whose note names no payment reference: held in suspense for operations.
+
+    `occurrence` tells apart identical lines of one statement (0 for the first).
+    """
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
+
+    amount: Decimal
+    currency: str
+    bank_reference: str
+    booking_date: date
+    note: str
+    occurrence: int = 0
+
+
 class RowSink(Protocol):
     def add(self, row: ReportRow) -> None: ...
 
@@ -151,6 +167,7 @@ class ReconciliationResult:
     counts: dict[str, int] = field(default_factory=dict)
     matched_total: Decimal = Decimal(0)
     missed_payments: list[MissedPayment] = field(default_factory=list)
+    unidentified: list[UnidentifiedCredit] = field(default_factory=list)
     still_pending: list[PendingPayment] = field(default_factory=list)
     resolved_pending: list[PendingPayment] = field(default_factory=list)
 
@@ -188,6 +205,7 @@ class Matcher:
         self._recorded_count = 0
         self._recorded_matched = 0
         self._day_texts: dict[date, str] = {}
+        self._unidentified_seen: dict[tuple[str, date, Decimal, str], int] = {}
 
     def run(self, lines: Iterator[StatementLine]) -> ReconciliationResult:
         self._index()
@@ -225,7 +243,7 @@ class Matcher:
         if line.direction is Direction.DEBIT:
             return self._row(line, references[:1], Outcome.OTHER_DEBIT, "")
         if not references:
-            return self._row(line, [], Outcome.UNIDENTIFIED, "no payment reference in the note")
+            return self._unidentified(line)
         known = [reference for reference in references if reference in self._amounts]
         if not known:
             return self._missed(line, references[0])
@@ -238,6 +256,22 @@ class Matcher:
         # (diacritics, spacing, confusable letters) only when that finds nothing known.
         intact = [ref for ref in _INTACT_REFERENCE.findall(note.upper()) if ref in self._amounts]
         return intact or candidates_in(note)
+
+    def _unidentified(self, line: StatementLine) -> ReportRow:
+        key = (line.bank_reference, line.booking_date, line.amount, line.note)
+        occurrence = self._unidentified_seen.get(key, 0)
+        self._unidentified_seen[key] = occurrence + 1
+        self.result.unidentified.append(
+            UnidentifiedCredit(
+                amount=line.amount,
+                currency=line.currency,
+                bank_reference=line.bank_reference,
+                booking_date=line.booking_date,
+                note=line.note,
+                occurrence=occurrence,
+            )
+        )
+        return self._row(line, [], Outcome.UNIDENTIFIED, "no payment reference in the note")
 
     def _missed(self, line: StatementLine, reference: str) -> ReportRow:
         self.result.missed_payments.append(

@@ -27,6 +27,7 @@ from chalicelib.domain.reconciliation import (
     ReconciliationPolicy,
     RecordedPayment,
     ReportRow,
+    UnidentifiedCredit,
 )
 from chalicelib.domain.statements import (
     Statement,
@@ -108,6 +109,11 @@ class MissedPaymentRecorder(Protocol):
         self, department: str, missed: MissedPayment, source: StatementSource
     ) -> None:
         """Record a payment found only in the statement, so its dossier moves on."""
+
+    def hold_unidentified_credit(
+        self, department: str, credit: UnidentifiedCredit, source: StatementSource
+    ) -> None:
+        """Hold a credit naming no payment reference in suspense for operations, once."""
 
 
 class Alerts(Protocol):
@@ -423,6 +429,8 @@ class ReconciliationService:
             return
         for missed in result.missed_payments:
             self._recorder.record_missed_payment(department, missed, source)
+        for credit in result.unidentified:
+            self._recorder.hold_unidentified_credit(department, credit, source)
         self._statements.save_pending(
             department, result.still_pending, result.resolved_pending, resolved_on=result.day
         )

@@ -249,3 +249,23 @@ def test_rerun_after_missed_callbacks_were_recorded_gives_the_same_report(stack:
     assert paid is not None and paid.status.value == "paid"
     assert stored_reports(stack) == before
     assert again.counts == {"missed_callback": 1}
+
+
+def test_credit_without_a_reference_is_held_in_suspense_once_even_on_a_rerun(stack: Stack) -> None:
+    # given the department's fee account, known from an order, and a statement credit that
+    # names no payment reference
+    from chalicelib.wiring import container
+
+    an_order(stack)
+    key = "statements/techcombank/HP/2026-12-02/tcb.sta"
+
+    # when the statement is reconciled, then re-run
+    drop(stack, key, statement_of((25_000, "CHUYEN KHOAN KHONG NOI DUNG")))
+    container().reconciliation.reconcile_statement_object(STATEMENTS, key, rerun=True)
+
+    # then operations find it once in the department's suspense list
+    held, _ = container().payments.suspense("HP")
+    assert [(item.amount, item.note, item.received_via) for item in held] == [
+        (25_000, "CHUYEN KHOAN KHONG NOI DUNG", "statement")
+    ]
+    assert held[0].txn_id == "FT1"

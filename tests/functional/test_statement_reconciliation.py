@@ -70,9 +70,13 @@ class Directory:
 class Recorder:
     def __init__(self) -> None:
         self.recorded: list[tuple[str, MissedPayment]] = []
+        self.held: list[tuple[str, Any]] = []
 
     def record_missed_payment(self, department: str, missed: MissedPayment, source=None) -> None:
         self.recorded.append((department, missed))
+
+    def hold_unidentified_credit(self, department: str, credit: Any, source: Any) -> None:
+        self.held.append((department, credit))
 
 
 class Metrics:

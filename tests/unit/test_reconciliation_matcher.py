@@ -306,3 +306,17 @@ def test_payment_recorded_from_this_statement_stays_a_missed_callback_on_a_rerun
     assert again == first == {REF_B: Outcome.MISSED_CALLBACK}
     assert rows == first_rows
     assert matcher.result.still_pending == []
+
+
+def test_credits_without_a_reference_are_kept_for_suspense_each_told_apart() -> None:
+    lines = [
+        BankLine(25000, "CHUYEN KHOAN", bank_reference="FT9"),
+        BankLine(25000, "CHUYEN KHOAN", bank_reference="FT9"),
+    ]
+
+    _, matcher, _ = reconcile(lines)
+
+    assert [(item.amount, item.note, item.occurrence) for item in matcher.result.unidentified] == [
+        (Decimal(25000), "CHUYEN KHOAN", 0),
+        (Decimal(25000), "CHUYEN KHOAN", 1),
+    ]
