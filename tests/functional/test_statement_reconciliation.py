@@ -24,13 +24,14 @@ from chalicelib.adapters.payment_ledger import (
 )
 from chalicelib.adapters.reconciliation_report import S3ReportStore
 from chalicelib.adapters.statement_bucket import S3StatementFiles
-from chalicelib.adapters.statement_formats.bank_csv import CsvProfile
+from chalicelib.adapters.statement_formats.bank_csv import CsvProfile, profile_for_bank
 from chalicelib.adapters.statement_ledger import DynamoStatementLedger
 from chalicelib.domain.errors import NotFoundError, ValidationFailedError
 from chalicelib.domain.payment_reference import check_character
 from chalicelib.domain.reconciliation import MissedPayment
 from chalicelib.services.reconciliation import ReconciliationService
 from tests.sample_files import external_sample
+from tests.unit.test_bank_csv_and_checks import windows_1258
 from tools.bank_statement_writer import BankLine, write_mt940
 
 REGION = "ap-southeast-1"
@@ -64,7 +65,7 @@ class Directory:
         return list(self.accounts)
 
     def csv_profile(self, bank: str) -> CsvProfile | None:
-        return None
+        return profile_for_bank(bank)
 
 
 class Recorder:
@@ -337,6 +338,36 @@ def test_flagged_file_cannot_take_back_an_id_a_corrected_file_reconciled(aws: di
 
     assert "duplicate_statement" in outcome.problems
     assert recorded_once(aws["recorder"])
+
+
+def test_windows_1258_csv_statement_is_reconciled_through_its_bank_profile(aws: dict) -> None:
+    # given a Windows-1258 CSV export of the bank folder's profile, one credit recorded
+    record_payment(aws["table"], "HP", REF_PAID, datetime(2025, 10, 2, 3, tzinfo=UTC))
+    export = (
+        "Số tài khoản;Ngày giao dịch;Số tiền ghi nợ;Số tiền ghi có;Số dư;Số bút toán;Nội dung\n"
+        f"{ACCOUNT};02/10/2025;;60.000;1.060.000;FT1;Thanh toán lệ phí {REF_PAID}\n"
+        f"{ACCOUNT};02/10/2025;;60.000;1.120.000;FT2;Lệ phí C/O {REF_LOST}\n"
+        f"{ACCOUNT};02/10/2025;1.000;;1.119.000;FT3;Phí dịch vụ\n"
+    )
+    key = drop(aws["s3"], "statements/agribank/HP/2025-10-02/sao-ke.csv", windows_1258(export))
+
+    # when
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, key)
+
+    # then
+    assert (outcome.status, outcome.problems) == ("reconciled", [])
+    rows = report_rows(aws["s3"], outcome.report_keys[1])
+    assert [(row["payment_reference"], row["outcome"]) for row in rows] == [
+        (REF_PAID, "matched"),
+        (REF_LOST, "missed_callback"),
+        ("", "other_debit"),
+    ]
+    document = json.loads(
+        aws["s3"].get_object(Bucket=DOCUMENTS, Key=outcome.report_keys[0])["Body"].read()
+    )
+    [statement] = document["statements"]
+    assert (statement["opening_balance"], statement["closing_balance"]) == ("1000000", "1119000")
+    assert [missed.payment_reference for _, missed in aws["recorder"].recorded] == [REF_LOST]
 
 
 def test_statement_for_an_unknown_department_fails_for_the_dead_letter_queue(aws: dict) -> None:
