@@ -324,7 +324,7 @@ class ReconciliationService:
             account=fee_account,
         )
         lines = self._checked_lines(
-            statements, facts, fee_account, previous_sequence, department, file_hash
+            statements, facts, fee_account, previous_sequence, target, file_hash
         )
         header = {"department": department, "day": day.isoformat(), "file_hash": file_hash}
         report = ReportFiles(header)
@@ -369,9 +369,10 @@ class ReconciliationService:
         facts: _StatementFacts,
         fee_account: str,
         previous_sequence: str | None,
-        department: str,
+        target: StatementObject,
         file_hash: str,
     ) -> Iterator[StatementLine]:
+        department = target.department
         for statement in statements:
             if statement.statement_id and not self._statements.claim_statement_id(
                 department, statement.statement_id, file_hash
@@ -392,6 +393,7 @@ class ReconciliationService:
                 tally,
                 fee_account=fee_account,
                 previous_sequence_number=previous_sequence,
+                statement_day=target.day,
             )
             previous_sequence = statement.sequence_number or previous_sequence
             facts.sequence_number = statement.sequence_number or facts.sequence_number

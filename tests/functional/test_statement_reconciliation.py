@@ -520,3 +520,12 @@ def test_monthly_remittance_sums_last_months_fees_due_by_the_fifth(aws: dict) ->
         aws["s3"].get_object(Bucket=DOCUMENTS, Key=statement["report_key"])["Body"].read()
     )
     assert stored["total_vnd"] == 120000
+
+
+def test_statement_of_another_day_than_its_folder_is_flagged(aws: dict) -> None:
+    key = drop(aws["s3"], "statements/tcb/HP/2025-10-03/a.sta", day_statement(DAY))
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, key)
+
+    assert (outcome.status, outcome.problems) == ("flagged", ["wrong_day"])
+    assert aws["recorder"].recorded == []

@@ -251,3 +251,67 @@ def test_account_and_sequence_rules() -> None:
     assert sequence_has_gap("122", "124")
     assert not sequence_has_gap("122", "123")
     assert not sequence_has_gap(None, "5")
+
+
+@pytest.mark.parametrize(
+    ("statement_account", "fee_account"),
+    [
+        ("19030000000001", "1903-0000-0000-01"),
+        ("970407/19030000000001", "19030000000001"),
+        ("TECHVNVX/19030000000001", "19030000000001"),
+        ("NL91ABNA0417164300", "ABNA0417164300"),
+        ("ABNA 0417 1643 00", "NL91 ABNA 0417 1643 00"),
+        ("NL91ABNA0417164300", "nl91abna0417164300"),
+    ],
+)
+def test_statement_account_in_another_form_of_the_same_number_matches(
+    statement_account: str, fee_account: str
+) -> None:
+    assert account_matches(statement_account, fee_account)
+
+
+@pytest.mark.parametrize(
+    ("statement_account", "fee_account"),
+    [
+        ("119030000000001", "19030000000001"),
+        ("970407/119030000000001", "19030000000001"),
+        ("19030000000001/970407", "19030000000001"),
+        ("NL91ABNA0417164300", "0417164300"),
+        ("NL92ABNA0417164300", "ABNA0417164300"),
+        ("", "19030000000001"),
+        ("19030000000001", ""),
+    ],
+)
+def test_statement_account_that_only_ends_like_the_fee_account_does_not_match(
+    statement_account: str, fee_account: str
+) -> None:
+    assert not account_matches(statement_account, fee_account)
+
+
+def test_statement_of_another_day_than_its_folder_is_flagged() -> None:
+    statement, tally = statement_of([CREDIT_60], closing_date=date(2025, 10, 1))
+
+    check = check_statement(
+        statement,
+        tally,
+        fee_account="19030000000001",
+        previous_sequence_number=None,
+        statement_day=date(2025, 10, 2),
+    )
+
+    assert check.problems == (StatementProblem.WRONG_DAY,)
+    assert check.is_blocking
+
+
+def test_statement_of_its_folder_day_has_no_day_problem() -> None:
+    statement, tally = statement_of([CREDIT_60], closing_date=date(2025, 10, 2))
+
+    check = check_statement(
+        statement,
+        tally,
+        fee_account="19030000000001",
+        previous_sequence_number=None,
+        statement_day=date(2025, 10, 2),
+    )
+
+    assert check.problems == ()

@@ -73,6 +73,18 @@ def test_mt940_reversal_of_a_credit_is_a_debit_marked_as_reversal() -> None:
     ]
 
 
+def test_mt940_statement_day_is_the_date_of_its_closing_balance() -> None:
+    [(statement, _, _)] = read_all("mt940_february_30.sta")
+
+    assert statement.closing_date == date(2016, 3, 1)
+
+
+def test_camt_statement_day_is_the_date_of_its_closing_balance() -> None:
+    [(statement, _, _)] = read_all("camt053_v04_reversals_charges_batch.xml")
+
+    assert statement.closing_date == date(2016, 4, 30)
+
+
 def test_mt940_debit_opening_balance_is_negative() -> None:
     statement, _, _ = read_all("mt940_sepa_reversals_betterplace.sta")[0]
 
