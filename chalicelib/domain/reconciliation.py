@@ -73,6 +73,36 @@ class RecordedPayment:
     from_statement: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A movement of a fee account as the monthly remittance counts it: a credit (with the
+    part of an overpayment due back to the payer) or a reversal the bank booked."""
+
+    amount_vnd: int
+    reversal: bool = False
+    refund_due_vnd: int = 0
+
+
+def remittance_of(collections: Iterable[Collection]) -> dict[str, int]:
+    """What a day's movements owe the State Treasury: credits, less what is due back to
+    overpaying payers (not a fee), less what the bank reversed."""
+    payments = collected = refund_due = reversed_vnd = 0
+    for item in collections:
+        if item.reversal:
+            reversed_vnd += item.amount_vnd
+            continue
+        payments += 1
+        collected += item.amount_vnd
+        refund_due += item.refund_due_vnd
+    return {
+        "payments": payments,
+        "collected_vnd": collected,
+        "refund_due_vnd": refund_due,
+        "reversed_vnd": reversed_vnd,
+        "total_vnd": collected - refund_due - reversed_vnd,
+    }
+
+
 class PendingPayment(BaseModel):
     """A recorded payment that an earlier statement did not carry."""
 

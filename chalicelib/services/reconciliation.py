@@ -20,6 +20,7 @@ from chalicelib.domain.errors import NotFoundError, ValidationFailedError
 from chalicelib.domain.reconciliation import (
     ALERT_OUTCOMES,
     VIETNAM,
+    Collection,
     Matcher,
     MissedPayment,
     Outcome,
@@ -28,6 +29,7 @@ from chalicelib.domain.reconciliation import (
     RecordedPayment,
     ReportRow,
     UnidentifiedCredit,
+    remittance_of,
 )
 from chalicelib.domain.statements import (
     Statement,
@@ -55,6 +57,8 @@ class DepartmentDirectory(Protocol):
 
 class PaymentLedger(Protocol):
     def recorded_payments(self, department: str, day: date) -> Iterable[RecordedPayment]: ...
+
+    def collections(self, department: str, day: date) -> Iterable[Collection]: ...
 
 
 class StatementLedger(Protocol):
@@ -258,23 +262,23 @@ class ReconciliationService:
         return missing
 
     def monthly_remittance(self, department: str, month: str) -> dict[str, Any]:
-        """Fees collected in `month` (yyyy-mm), due to the State Treasury by the 5th after."""
+        """Fees collected in `month` (yyyy-mm), due to the State Treasury by the 5th after:
+        credits, less overpayments due back to their payers, less reversals."""
         first = date.fromisoformat(f"{month}-01")
         following = (first + timedelta(days=32)).replace(day=1)
         days: list[dict[str, Any]] = []
         day = first
         while day < following:
-            payments = list(self._payments.recorded_payments(department, day))
-            if payments:
-                total = sum(payment.amount_vnd for payment in payments)
-                days.append({"day": day.isoformat(), "payments": len(payments), "total_vnd": total})
+            collections = list(self._payments.collections(department, day))
+            if collections:
+                days.append({"day": day.isoformat(), **remittance_of(collections)})
             day += timedelta(days=1)
+        sums = ("payments", "collected_vnd", "refund_due_vnd", "reversed_vnd", "total_vnd")
         statement = {
             "department": department,
             "month": month,
             "due_by": following.replace(day=5).isoformat(),
-            "payments": sum(entry["payments"] for entry in days),
-            "total_vnd": sum(entry["total_vnd"] for entry in days),
+            **{name: sum(entry[name] for entry in days) for name in sums},
             "days": days,
         }
         key = f"reports/remittance/{department}/{month}.json"

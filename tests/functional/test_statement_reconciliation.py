@@ -147,21 +147,32 @@ def aws() -> Iterator[dict[str, Any]]:
             s3.delete_bucket(Bucket=bucket)
 
 
-def record_payment(table: Any, department: str, ref: str, credited_at: datetime) -> None:
+def record_payment(
+    table: Any,
+    department: str,
+    ref: str,
+    credited_at: datetime,
+    amount: int = 60000,
+    outcome: str = "paid",
+    txn_id: str | None = None,
+    **fields: Any,
+) -> None:
     """A credited bank transaction as the payment service stores it."""
     vietnam_day = (credited_at + timedelta(hours=7)).date()
+    txn_id = txn_id or f"TXN-{ref}"
     table.put_item(
         Item={
-            "PK": f"BANKTXN#TCB#TXN-{ref}",
+            "PK": f"BANKTXN#TCB#{txn_id}",
             "SK": "BANKTXN",
             "GSI3PK": payments_partition(department),
-            "GSI3SK": payments_sort_key(vietnam_day, "TCB", f"TXN-{ref}"),
+            "GSI3SK": payments_sort_key(vietnam_day, "TCB", txn_id),
             "payment_reference": ref,
-            "amount": Decimal(60000),
-            "txn_id": f"TXN-{ref}",
+            "amount": Decimal(amount),
+            "txn_id": txn_id,
             "dossier_id": f"D-{ref}",
             "booked_at": credited_at.isoformat(),
-            "outcome": "paid",
+            "outcome": outcome,
+            **fields,
         }
     )
 
@@ -529,3 +540,34 @@ def test_statement_of_another_day_than_its_folder_is_flagged(aws: dict) -> None:
 
     assert (outcome.status, outcome.problems) == ("flagged", ["wrong_day"])
     assert aws["recorder"].recorded == []
+
+
+def test_monthly_remittance_is_what_was_collected_less_reversals_and_refunds_due(
+    aws: dict,
+) -> None:
+    # given a paid fee, an overpayment of 20,000 awaiting refund, a partial transfer, and a
+    # reversal of the paid fee booked later in the month
+    table, at = aws["table"], datetime(2025, 9, 10, 3, tzinfo=UTC)
+    record_payment(table, "HP", REF_PAID, at)
+    record_payment(table, "HP", REF_LOST, at, 80000, "overpaid", refund_due_vnd=20000)
+    record_payment(table, "HP", REF_UNBOOKED, at, 30000, "partial", remainder_vnd=30000)
+    record_payment(
+        table,
+        "HP",
+        REF_PAID,
+        at + timedelta(days=5),
+        outcome="reversal_flagged",
+        txn_id="TXN-REVERSAL",
+        kind="reversal",
+        original_txn_id=f"TXN-{REF_PAID}",
+    )
+
+    # when
+    statement = aws["service"].monthly_remittance("HP", "2025-09")
+
+    # then
+    assert statement["collected_vnd"] == 170000
+    assert statement["refund_due_vnd"] == 20000
+    assert statement["reversed_vnd"] == 60000
+    assert statement["total_vnd"] == 170000 - 20000 - 60000
+    assert statement["payments"] == 3
