@@ -167,6 +167,43 @@ class RowSink(Protocol):
     def add(self, row: ReportRow) -> None: ...
 
 
+@dataclass(frozen=True)
+class MismatchSummary:
+    """What a department is told of one statement file: its problems and the rows someone
+    must act on (the first few; the report has them all)."""
+
+    department: str
+    day: date
+    file_hash: str
+    status: str
+    problems: tuple[str, ...]
+    counts: dict[str, int]
+    rows: tuple[ReportRow, ...]
+    total_rows: int
+    report_keys: tuple[str, ...]
+
+    @property
+    def worth_telling(self) -> bool:
+        return bool(self.problems or self.total_rows)
+
+
+class MismatchDigest:
+    """A `RowSink` passing every row on, keeping the first `keep` rows that need action."""
+
+    def __init__(self, sink: RowSink, keep: int = 50) -> None:
+        self._sink = sink
+        self._keep = keep
+        self.rows: list[ReportRow] = []
+        self.total = 0
+
+    def add(self, row: ReportRow) -> None:
+        self._sink.add(row)
+        if row.outcome in ALERT_OUTCOMES:
+            self.total += 1
+            if len(self.rows) < self._keep:
+                self.rows.append(row)
+
+
 class RecordedPayments(Protocol):
     """Recorded payments of one department and day, readable more than once, same order."""
 

@@ -22,6 +22,8 @@ from chalicelib.domain.reconciliation import (
     VIETNAM,
     Collection,
     Matcher,
+    MismatchDigest,
+    MismatchSummary,
     MissedPayment,
     Outcome,
     PendingPayment,
@@ -123,6 +125,13 @@ class MissedPaymentRecorder(Protocol):
 class Alerts(Protocol):
     def alert(self, department: str, kind: str, detail: str) -> None: ...
 
+    def open_alerts(self, department: str, limit: int = 100) -> list[dict[str, str]]: ...
+
+
+class DepartmentMail(Protocol):
+    def tell_mismatches(self, summary: MismatchSummary) -> None:
+        """E-mail the department's contacts what did not match, once per statement file."""
+
 
 class Metrics(Protocol):
     def add_metric(self, name: str, unit: str, value: float) -> None: ...
@@ -184,6 +193,7 @@ class ReconciliationService:
         metrics: Metrics,
         policy: ReconciliationPolicy | None = None,
         clock: Any = None,
+        department_mail: DepartmentMail | None = None,
     ) -> None:
         self._departments = departments
         self._payments = payments
@@ -195,6 +205,7 @@ class ReconciliationService:
         self._metrics = metrics
         self._policy = policy or ReconciliationPolicy()
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._department_mail = department_mail
 
     def reconcile_statement_object(
         self, bucket: str, key: str, *, rerun: bool = False
@@ -249,6 +260,10 @@ class ReconciliationService:
 
     def report(self, key: str) -> bytes:
         return self._reports.get_report(key)
+
+    def open_alerts(self, department: str) -> list[dict[str, str]]:
+        """The department's open operations alerts, newest first."""
+        return self._alerts.open_alerts(department)
 
     def check_statements_arrived(self, day: date) -> list[str]:
         """Departments live on `day` whose statement for it has not been reconciled; alerted."""
@@ -332,12 +347,13 @@ class ReconciliationService:
         )
         header = {"department": department, "day": day.isoformat(), "file_hash": file_hash}
         report = ReportFiles(header)
+        digest = MismatchDigest(report)
         try:
             matcher = Matcher(
                 day,
                 lambda: self._payments.recorded_payments(department, day),
                 self._statements.pending_payments(department),
-                report,
+                digest,
                 self._policy,
             )
             result = matcher.run(lines)
@@ -363,6 +379,23 @@ class ReconciliationService:
                 department, fee_account, day, facts.sequence_number
             )
         self._publish(department, summary)
+        self._tell_department(
+            MismatchSummary(
+                department=department,
+                day=day,
+                file_hash=file_hash,
+                status=status,
+                problems=tuple(summary["problems"]),
+                counts={
+                    outcome: count
+                    for outcome, count in summary["counts"].items()
+                    if Outcome(outcome) in ALERT_OUTCOMES
+                },
+                rows=tuple(digest.rows),
+                total_rows=digest.total,
+                report_keys=tuple(report_keys),
+            )
+        )
         return ReconcileOutcome(
             department, day, file_hash, status, report_keys, summary["counts"], summary["problems"]
         )
@@ -458,6 +491,15 @@ class ReconciliationService:
             status=summary["status"],
             counts=summary["counts"],
         )
+
+    def _tell_department(self, summary: MismatchSummary) -> None:
+        if self._department_mail is None or not summary.worth_telling:
+            return
+        try:
+            self._department_mail.tell_mismatches(summary)
+        except Exception:
+            # The reconciliation stands; operations still see the alerts.
+            logger.exception("department not told of mismatches", department=summary.department)
 
 
 def day_report_keys(files: list[dict[str, Any]], file_hash: str | None) -> dict[str, str]:

@@ -269,3 +269,64 @@ def test_credit_without_a_reference_is_held_in_suspense_once_even_on_a_rerun(sta
         (25_000, "CHUYEN KHOAN KHONG NOI DUNG", "statement")
     ]
     assert held[0].txn_id == "FT1"
+
+
+def sent_mail() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"].sent_messages)
+
+
+def test_department_contacts_are_mailed_the_mismatches_of_a_statement_once(stack: Stack) -> None:
+    # given a live department with contacts, and a statement with a credit nobody can identify
+    from chalicelib.wiring import container
+    from tests.functional.lifecycle_support import live_department
+
+    department = live_department("HAI-PHONG")
+    account = department.fee_account.account_number
+    body = statement_of((25_000, "CHUYEN KHOAN KHONG NOI DUNG")).replace(
+        ACCOUNT.encode(), account.encode()
+    )
+    key = "statements/techcombank/HAI-PHONG/2026-12-02/tcb.sta"
+    before = len(sent_mail())
+
+    # when it is reconciled, then re-run
+    drop(stack, key, body)
+    container().reconciliation.reconcile_statement_object(STATEMENTS, key, rerun=True)
+
+    # then the contacts got one summary naming the mismatch
+    [mail] = sent_mail()[before:]
+    assert sorted(mail.destinations["ToAddresses"]) == sorted(c.email for c in department.contacts)
+    assert "unidentified=1" in mail.body
+    assert "(no reference) statement 25000" in mail.body
+
+
+def test_operations_and_auditors_list_a_departments_open_alerts(stack: Stack) -> None:
+    # given a statement with an unidentified credit, reconciled for HP
+    register_department(stack, "HP", ACCOUNT)
+    drop(
+        stack,
+        "statements/techcombank/HP/2026-12-02/tcb.sta",
+        statement_of((25_000, "CHUYEN KHOAN KHONG NOI DUNG")),
+    )
+
+    # when
+    answers = [
+        stack.http.get("/operations/reconciliation/HP/alerts", headers=stack.auth(role))
+        for role in ("operations", "auditor")
+    ]
+
+    # then
+    for answer in answers:
+        assert answer.status_code == 200, answer.body
+        [alert] = json_body(answer)["alerts"]
+        assert (alert["kind"], alert["detail"]) == ("reconciliation_mismatch", "unidentified=1")
+
+
+def test_alerts_of_a_malformed_department_code_are_refused(stack: Stack) -> None:
+    answer = stack.http.get(
+        "/operations/reconciliation/h%20p/alerts", headers=stack.auth("operations")
+    )
+
+    assert answer.status_code == 422
