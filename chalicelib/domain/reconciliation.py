@@ -300,6 +300,8 @@ class Matcher:
             elif not payment.from_statement:
                 self._from_statement.discard(reference)
         self._recorded_count = count
+        # NOTE: pending payments are kept one per reference (the table's sort key), so two
+        # unbooked transfers of one split payment carry over as one.
         for reference, item in self._pending.items():
             amounts.setdefault(reference, item.amount_vnd)
 
