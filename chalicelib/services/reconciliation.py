@@ -177,6 +177,7 @@ class _StatementFacts:
     blocking: bool = False
     sequence_number: str | None = None
     statement_ids: list[str] = field(default_factory=list)
+    applied: bool = False
 
 
 class ReconciliationService:
@@ -318,10 +319,12 @@ class ReconciliationService:
         try:
             return self._reconcile_claimed(target, fee_account, file_hash, local, facts)
         except Exception:
-            # A failed run applied nothing: a corrected file may take its statement ids over.
-            self._statements.settle_statement_ids(
-                target.department, facts.statement_ids, file_hash, "failed"
-            )
+            # A run that failed before applying anything frees its statement ids for a
+            # corrected file; one that failed later keeps them for its own retry.
+            if not facts.applied:
+                self._statements.settle_statement_ids(
+                    target.department, facts.statement_ids, file_hash, "failed"
+                )
             raise
 
     def _reconcile_claimed(
@@ -371,6 +374,7 @@ class ReconciliationService:
         finally:
             report.close()
 
+        facts.applied = True
         self._apply(department, facts, result, StatementSource(target.bank, fee_account))
         self._statements.finish(department, day, file_hash, {**summary, "report_keys": report_keys})
         self._statements.settle_statement_ids(department, facts.statement_ids, file_hash, status)
@@ -379,23 +383,7 @@ class ReconciliationService:
                 department, fee_account, day, facts.sequence_number
             )
         self._publish(department, summary)
-        self._tell_department(
-            MismatchSummary(
-                department=department,
-                day=day,
-                file_hash=file_hash,
-                status=status,
-                problems=tuple(summary["problems"]),
-                counts={
-                    outcome: count
-                    for outcome, count in summary["counts"].items()
-                    if Outcome(outcome) in ALERT_OUTCOMES
-                },
-                rows=tuple(digest.rows),
-                total_rows=digest.total,
-                report_keys=tuple(report_keys),
-            )
-        )
+        self._tell_department(_mismatches(target, file_hash, summary, digest, report_keys))
         return ReconcileOutcome(
             department, day, file_hash, status, report_keys, summary["counts"], summary["problems"]
         )
@@ -500,6 +488,30 @@ class ReconciliationService:
         except Exception:
             # The reconciliation stands; operations still see the alerts.
             logger.exception("department not told of mismatches", department=summary.department)
+
+
+def _mismatches(
+    target: StatementObject,
+    file_hash: str,
+    summary: dict[str, Any],
+    digest: MismatchDigest,
+    report_keys: list[str],
+) -> MismatchSummary:
+    return MismatchSummary(
+        department=target.department,
+        day=target.day,
+        file_hash=file_hash,
+        status=summary["status"],
+        problems=tuple(summary["problems"]),
+        counts={
+            outcome: count
+            for outcome, count in summary["counts"].items()
+            if Outcome(outcome) in ALERT_OUTCOMES
+        },
+        rows=tuple(digest.rows),
+        total_rows=digest.total,
+        report_keys=tuple(report_keys),
+    )
 
 
 def day_report_keys(files: list[dict[str, Any]], file_hash: str | None) -> dict[str, str]:
