@@ -94,11 +94,17 @@ class _Fakes:
     def recorded_payments(self, department: str, day: date) -> Iterator[Any]:
         return recorded_payments(self.references)
 
-    def last_sequence_number(self, department: str, day: date) -> None:
+    def previous_sequence_number(self, department: str, account: str, day: date) -> None:
+        return None
+
+    def note_sequence_number(self, *args: Any) -> None:
         return None
 
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool:
         return True
+
+    def settle_statement_ids(self, *args: Any) -> None:
+        return None
 
     def release_claim(self, department: str, day: date, file_hash: str) -> None:
         return None
@@ -117,6 +123,9 @@ class _Fakes:
         return ["report.json", "report.csv"]
 
     def record_missed_payment(self, department: str, missed: Any) -> None:
+        return None
+
+    def hold_unidentified_credit(self, *args: Any) -> None:
         return None
 
     def alert(self, department: str, kind: str, detail: str) -> None:

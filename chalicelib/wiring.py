@@ -269,7 +269,7 @@ class Container:
         from datetime import timedelta
 
         from chalicelib.adapters.missed_payments import TableMissedPayments
-        from chalicelib.adapters.operations_alerts import TableAlerts
+        from chalicelib.adapters.operations_alerts import DepartmentMismatchMail, TableAlerts
         from chalicelib.adapters.payment_ledger import DynamoPaymentLedger
         from chalicelib.adapters.reconciliation_report import S3ReportStore
         from chalicelib.adapters.statement_bucket import S3StatementFiles
@@ -295,6 +295,7 @@ class Container:
                 timing_window=timedelta(minutes=self.settings.RECONCILIATION_TIMING_WINDOW_MINUTES),
             ),
             clock=self.clock,
+            department_mail=DepartmentMismatchMail(self.departments, self.mailer, self.table),
         )
 
 

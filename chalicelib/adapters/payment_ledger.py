@@ -8,7 +8,10 @@ Item shape this reads: the bank transactions the payment callback route stores,
     payment_reference, dossier_id, txn_id
     amount              integer VND (`amount_vnd` is read too)
     booked_at           ISO 8601, timezone-aware (`credited_at` is read too)
-    outcome             paid, partial or overpaid (`credited`); others are skipped
+    outcome             paid, partial or overpaid (`credited`); others are skipped, but
+                        for the remittance, which also reads `reversal_flagged`
+    refund_due_vnd      the part of an overpayment due back to the payer
+    received_via        `statement` for a credit recorded from a statement line
 
 A day is one Query: the partition of the department, sort keys beginning with the day.
 """
@@ -20,9 +23,10 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.domain.errors import TransientError
-from chalicelib.domain.reconciliation import RecordedPayment
+from chalicelib.domain.reconciliation import Collection, RecordedPayment
 
 CREDITED_OUTCOMES = frozenset({"paid", "partial", "overpaid", "credited"})
+REVERSED_OUTCOME = "reversal_flagged"
 
 
 def payments_partition(department: str) -> str:
@@ -50,7 +54,20 @@ class DynamoPaymentLedger:
                 txn_id=item["txn_id"],
                 dossier_id=item.get("dossier_id") or "",
                 credited_at=datetime.fromisoformat(item.get("booked_at") or item["credited_at"]),
+                from_statement=item.get("received_via") == "statement",
             )
+
+    def collections(self, department: str, day: date) -> Iterator[Collection]:
+        """The day's credits and the reversals the bank booked against earlier credits."""
+        for item in self._items(department, day):
+            outcome = item.get("outcome", "credited")
+            if outcome in CREDITED_OUTCOMES:
+                yield Collection(
+                    amount_vnd=int(item.get("amount", item.get("amount_vnd", 0))),
+                    refund_due_vnd=int(item.get("refund_due_vnd", 0)),
+                )
+            elif outcome == REVERSED_OUTCOME:
+                yield Collection(amount_vnd=int(item["amount"]), reversal=True)
 
     def _items(self, department: str, day: date) -> Iterator[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key

@@ -3,16 +3,22 @@
 Items:
     STMT#{dept}#{date}#{file_hash} / SUMMARY    claim, then summary of one statement file
     STMTDAY#{dept}#{date} / {file_hash}         index of the files reconciled for a day
-    STMTID#{dept}#{statement_id} / CLAIM        the bank's statement id, claimed by one file
+    STMTID#{dept}#{statement_id} / CLAIM        the bank's statement id, held by one file
     RECONPENDING#{dept} / {payment_reference}   a recorded payment no statement carried yet
+    STMTSEQ#{dept}#{account} / {date}           the sequence number last read for a day
 
 A file is claimed with a conditional put before any work, so a second delivery of the same
 file, at once or later, finds the claim and stops. A claim left `in_progress` by a crashed
 run can be taken over once its lease has run out, so a retry is never blocked for good.
+
+A bank statement id is held by the file that first carried it, with that file's status. A
+file whose run was flagged or failed applied nothing, so a corrected file carrying the same
+id takes it over; an id held by a reconciled file is never taken again.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -66,14 +72,40 @@ class DynamoStatementLedger:
             raise TransientError("statement claim could not be released") from error
 
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool:
-        """True when no other file carried this bank statement id before."""
+        """True when this file holds the bank statement id: it did already, nobody did, or the
+        file holding it was flagged or failed (a corrected file takes over)."""
+        if self._holds(department, statement_id, file_hash):
+            return True
         item = {
-            "PK": f"STMTID#{department}#{statement_id}",
-            "SK": "CLAIM",
+            **_statement_id_key(department, statement_id),
             "file_hash": file_hash,
+            "status": "in_progress",
         }
-        condition = "attribute_not_exists(PK) OR file_hash = :mine"
-        return self._put_if(item, condition, None, {":mine": file_hash})
+        condition = "attribute_not_exists(PK) OR #status IN (:flagged, :failed)"
+        values = {":flagged": "flagged", ":failed": "failed"}
+        return self._put_if(item, condition, {"#status": "status"}, values)
+
+    def settle_statement_ids(
+        self, department: str, statement_ids: Iterable[str], file_hash: str, status: str
+    ) -> None:
+        """Record how the run of the file holding these ids ended (reconciled, flagged or
+        failed); an id another file has taken over meanwhile is left to that file."""
+        for statement_id in statement_ids:
+            self._update_if(
+                _statement_id_key(department, statement_id),
+                "SET #status = :status",
+                "file_hash = :mine",
+                {":status": status, ":mine": file_hash},
+            )
+
+    def _holds(self, department: str, statement_id: str, file_hash: str) -> bool:
+        # The holder keeps its status: a re-run that fails must not free a reconciled id.
+        return self._update_if(
+            _statement_id_key(department, statement_id),
+            "SET file_hash = :mine",
+            "file_hash = :mine",
+            {":mine": file_hash},
+        )
 
     def finish(self, department: str, day: date, file_hash: str, summary: dict[str, Any]) -> None:
         """Record the outcome, then index the file under its day.
@@ -111,13 +143,31 @@ class DynamoStatementLedger:
         response = self._call(self._table.get_item, Key=summary_key(department, day, file_hash))
         return response.get("Item")
 
-    def last_sequence_number(self, department: str, day: date) -> str | None:
-        numbers = [
-            item["sequence_number"]
-            for item in self.files_of_day(department, day)
-            if item.get("sequence_number")
-        ]
-        return max(numbers) if numbers else None
+    def previous_sequence_number(self, department: str, account: str, day: date) -> str | None:
+        """The sequence number of the account's latest statement before `day`, however many
+        days ago (weekends and holidays bring no file); a re-run sees what it saw before."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._call(
+            self._table.query,
+            KeyConditionExpression=Key("PK").eq(_sequence_partition(department, account))
+            & Key("SK").lt(day.isoformat()),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return str(items[0]["sequence_number"]) if items else None
+
+    def note_sequence_number(
+        self, department: str, account: str, day: date, sequence_number: str
+    ) -> None:
+        """Idempotent: a re-run or a corrected file of the day writes the same item."""
+        item = {
+            "PK": _sequence_partition(department, account),
+            "SK": day.isoformat(),
+            "sequence_number": sequence_number,
+        }
+        self._call(self._table.put_item, Item=item)
 
     def pending_payments(self, department: str) -> Iterator[PendingPayment]:
         from boto3.dynamodb.conditions import Key
@@ -189,6 +239,29 @@ class DynamoStatementLedger:
             raise TransientError("statement claim could not be written") from error
         return True
 
+    def _update_if(
+        self, key: dict[str, str], update: str, condition: str, values: dict[str, Any]
+    ) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        arguments: dict[str, Any] = {
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if "#status" in update:
+            arguments["ExpressionAttributeNames"] = {"#status": "status"}
+        try:
+            self._table.update_item(**arguments)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise TransientError("statement claim could not be written") from error
+        except BotoCoreError as error:
+            raise TransientError("statement claim could not be written") from error
+        return True
+
     def _call(self, operation: Any, **arguments: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -196,6 +269,14 @@ class DynamoStatementLedger:
             return operation(**arguments)
         except (ClientError, BotoCoreError) as error:
             raise TransientError("statement records could not be accessed") from error
+
+
+def _sequence_partition(department: str, account: str) -> str:
+    return f"STMTSEQ#{department}#{re.sub(r'[^0-9A-Za-z]', '', account).upper()}"
+
+
+def _statement_id_key(department: str, statement_id: str) -> dict[str, str]:
+    return {"PK": f"STMTID#{department}#{statement_id}", "SK": "CLAIM"}
 
 
 def _pending_item(partition: str, item: PendingPayment) -> dict[str, Any]:

@@ -32,12 +32,18 @@ class StatementProblem(StrEnum):
     UNBALANCED = "unbalanced"
     INCOMPLETE = "incomplete"
     WRONG_ACCOUNT = "wrong_account"
+    WRONG_DAY = "wrong_day"
     SEQUENCE_GAP = "sequence_gap"
 
 
 # Problems that make the absence of a payment meaningless: nothing is repaired or aged then.
 BLOCKING_PROBLEMS = frozenset(
-    {StatementProblem.UNBALANCED, StatementProblem.INCOMPLETE, StatementProblem.WRONG_ACCOUNT}
+    {
+        StatementProblem.UNBALANCED,
+        StatementProblem.INCOMPLETE,
+        StatementProblem.WRONG_ACCOUNT,
+        StatementProblem.WRONG_DAY,
+    }
 )
 
 
@@ -76,8 +82,9 @@ class StatementLine:
 class Statement:
     """A statement being read. `lines` can be iterated once.
 
-    `closing_balance` and `declared_entry_count` are set by the format reader as soon as it
-    has read them: before the lines for camt.053, after them for MT940.
+    `closing_balance`, `closing_date` and `declared_entry_count` are set by the format reader
+    as soon as it has read them: before the lines for camt.053, after them for MT940. The
+    closing balance's date is the statement's own day.
     """
 
     statement_id: str
@@ -88,6 +95,7 @@ class Statement:
     sequence_number: str | None = None
     statement_date: date | None = None
     closing_balance: Decimal | None = None
+    closing_date: date | None = None
     declared_entry_count: int | None = None
     information: str = ""
     entry_count: int = 0
@@ -127,14 +135,21 @@ def check_statement(
     *,
     fee_account: str,
     previous_sequence_number: str | None,
+    statement_day: date | None = None,
 ) -> StatementCheck:
-    """Run every check once the lines are exhausted."""
+    """Run every check once the lines are exhausted; `statement_day` is the day the file was
+    delivered for (its folder), checked when the statement states its own day."""
     problems: list[StatementProblem] = []
     details: list[str] = []
 
     if not account_matches(statement.account, fee_account):
         problems.append(StatementProblem.WRONG_ACCOUNT)
         details.append(f"statement account {statement.account!r} is not the fee account")
+
+    own_day = statement.closing_date
+    if statement_day is not None and own_day is not None and own_day != statement_day:
+        problems.append(StatementProblem.WRONG_DAY)
+        details.append(f"statement of {own_day.isoformat()}, delivered for {statement_day}")
 
     incomplete = _incompleteness(statement)
     if incomplete:
@@ -168,10 +183,42 @@ def _incompleteness(statement: Statement) -> str:
 
 
 def account_matches(statement_account: str, fee_account: str) -> bool:
-    """The statement names the fee account, alone or after a bank code (`BIN/account`)."""
-    found = re.sub(r"[^0-9A-Za-z]", "", statement_account).upper()
-    wanted = re.sub(r"[^0-9A-Za-z]", "", fee_account).upper()
-    return bool(wanted) and found.endswith(wanted)
+    """The statement names the fee account: the same account number, alone, after a bank code
+    (`BIN/account`, `BIC/account`), or as the BBAN of a valid IBAN (and the reverse).
+
+    Spacing, dashes and letter case do not count; any other digit does, so an account that
+    merely ends with the fee account's number is another account.
+    """
+    found, wanted = _account_number(statement_account), _account_number(fee_account)
+    if not found or not wanted:
+        return False
+    return found == wanted or _bban(found) == wanted or found == _bban(wanted)
+
+
+_BANK_CODE = re.compile(r"^(?:\d{3,11}|[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)$")
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+
+
+def _account_number(text: str) -> str:
+    bank_code, slash, account = text.strip().upper().rpartition("/")
+    if slash and _BANK_CODE.match(_alphanumeric(bank_code)):
+        text = account
+    elif slash:
+        return ""
+    return _alphanumeric(text)
+
+
+def _alphanumeric(text: str) -> str:
+    return re.sub(r"[\s.-]", "", text).upper()
+
+
+def _bban(account: str) -> str | None:
+    """The domestic account number inside a valid IBAN (checksum mod 97 = 1), else None."""
+    if not _IBAN.match(account):
+        return None
+    rearranged = account[4:] + account[:4]
+    digits = "".join(str(int(char, 36)) for char in rearranged)
+    return account[4:] if int(digits) % 97 == 1 else None
 
 
 def sequence_has_gap(previous: str | None, current: str | None) -> bool:

@@ -20,13 +20,18 @@ from chalicelib.domain.errors import NotFoundError, ValidationFailedError
 from chalicelib.domain.reconciliation import (
     ALERT_OUTCOMES,
     VIETNAM,
+    Collection,
     Matcher,
+    MismatchDigest,
+    MismatchSummary,
     MissedPayment,
     Outcome,
     PendingPayment,
     ReconciliationPolicy,
     RecordedPayment,
     ReportRow,
+    UnidentifiedCredit,
+    remittance_of,
 )
 from chalicelib.domain.statements import (
     Statement,
@@ -55,11 +60,17 @@ class DepartmentDirectory(Protocol):
 class PaymentLedger(Protocol):
     def recorded_payments(self, department: str, day: date) -> Iterable[RecordedPayment]: ...
 
+    def collections(self, department: str, day: date) -> Iterable[Collection]: ...
+
 
 class StatementLedger(Protocol):
     def claim_file(self, department: str, day: date, file_hash: str, now: datetime) -> bool: ...
 
     def claim_statement_id(self, department: str, statement_id: str, file_hash: str) -> bool: ...
+
+    def settle_statement_ids(
+        self, department: str, statement_ids: Iterable[str], file_hash: str, status: str
+    ) -> None: ...
 
     def release_claim(self, department: str, day: date, file_hash: str) -> None: ...
 
@@ -69,7 +80,11 @@ class StatementLedger(Protocol):
 
     def files_of_day(self, department: str, day: date) -> list[dict[str, Any]]: ...
 
-    def last_sequence_number(self, department: str, day: date) -> str | None: ...
+    def previous_sequence_number(self, department: str, account: str, day: date) -> str | None: ...
+
+    def note_sequence_number(
+        self, department: str, account: str, day: date, sequence_number: str
+    ) -> None: ...
 
     def pending_payments(self, department: str) -> Iterable[PendingPayment]: ...
 
@@ -101,9 +116,21 @@ class MissedPaymentRecorder(Protocol):
     ) -> None:
         """Record a payment found only in the statement, so its dossier moves on."""
 
+    def hold_unidentified_credit(
+        self, department: str, credit: UnidentifiedCredit, source: StatementSource
+    ) -> None:
+        """Hold a credit naming no payment reference in suspense for operations, once."""
+
 
 class Alerts(Protocol):
     def alert(self, department: str, kind: str, detail: str) -> None: ...
+
+    def open_alerts(self, department: str, limit: int = 100) -> list[dict[str, str]]: ...
+
+
+class DepartmentMail(Protocol):
+    def tell_mismatches(self, summary: MismatchSummary) -> None:
+        """E-mail the department's contacts what did not match, once per statement file."""
 
 
 class Metrics(Protocol):
@@ -149,6 +176,8 @@ class _StatementFacts:
     problems: set[str] = field(default_factory=set)
     blocking: bool = False
     sequence_number: str | None = None
+    statement_ids: list[str] = field(default_factory=list)
+    applied: bool = False
 
 
 class ReconciliationService:
@@ -165,6 +194,7 @@ class ReconciliationService:
         metrics: Metrics,
         policy: ReconciliationPolicy | None = None,
         clock: Any = None,
+        department_mail: DepartmentMail | None = None,
     ) -> None:
         self._departments = departments
         self._payments = payments
@@ -176,6 +206,7 @@ class ReconciliationService:
         self._metrics = metrics
         self._policy = policy or ReconciliationPolicy()
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._department_mail = department_mail
 
     def reconcile_statement_object(
         self, bucket: str, key: str, *, rerun: bool = False
@@ -231,6 +262,10 @@ class ReconciliationService:
     def report(self, key: str) -> bytes:
         return self._reports.get_report(key)
 
+    def open_alerts(self, department: str) -> list[dict[str, str]]:
+        """The department's open operations alerts, newest first."""
+        return self._alerts.open_alerts(department)
+
     def check_statements_arrived(self, day: date) -> list[str]:
         """Departments live on `day` whose statement for it has not been reconciled; alerted."""
         missing = []
@@ -243,23 +278,23 @@ class ReconciliationService:
         return missing
 
     def monthly_remittance(self, department: str, month: str) -> dict[str, Any]:
-        """Fees collected in `month` (yyyy-mm), due to the State Treasury by the 5th after."""
+        """Fees collected in `month` (yyyy-mm), due to the State Treasury by the 5th after:
+        credits, less overpayments due back to their payers, less reversals."""
         first = date.fromisoformat(f"{month}-01")
         following = (first + timedelta(days=32)).replace(day=1)
         days: list[dict[str, Any]] = []
         day = first
         while day < following:
-            payments = list(self._payments.recorded_payments(department, day))
-            if payments:
-                total = sum(payment.amount_vnd for payment in payments)
-                days.append({"day": day.isoformat(), "payments": len(payments), "total_vnd": total})
+            collections = list(self._payments.collections(department, day))
+            if collections:
+                days.append({"day": day.isoformat(), **remittance_of(collections)})
             day += timedelta(days=1)
+        sums = ("payments", "collected_vnd", "refund_due_vnd", "reversed_vnd", "total_vnd")
         statement = {
             "department": department,
             "month": month,
             "due_by": following.replace(day=5).isoformat(),
-            "payments": sum(entry["payments"] for entry in days),
-            "total_vnd": sum(entry["total_vnd"] for entry in days),
+            **{name: sum(entry[name] for entry in days) for name in sums},
             "days": days,
         }
         key = f"reports/remittance/{department}/{month}.json"
@@ -280,11 +315,30 @@ class ReconciliationService:
     def _reconcile_file(
         self, target: StatementObject, fee_account: str, file_hash: str, local: IO[bytes]
     ) -> ReconcileOutcome:
+        facts = _StatementFacts()
+        try:
+            return self._reconcile_claimed(target, fee_account, file_hash, local, facts)
+        except Exception:
+            # A run that failed before applying anything frees its statement ids for a
+            # corrected file; one that failed later keeps them for its own retry.
+            if not facts.applied:
+                self._statements.settle_statement_ids(
+                    target.department, facts.statement_ids, file_hash, "failed"
+                )
+            raise
+
+    def _reconcile_claimed(
+        self,
+        target: StatementObject,
+        fee_account: str,
+        file_hash: str,
+        local: IO[bytes],
+        facts: _StatementFacts,
+    ) -> ReconcileOutcome:
         from chalicelib.adapters.reconciliation_report import ReportFiles
 
         department, day = target.department, target.day
-        facts = _StatementFacts()
-        previous_sequence = self._statements.last_sequence_number(department, day - timedelta(1))
+        previous_sequence = self._statements.previous_sequence_number(department, fee_account, day)
         statements = read_statements(
             local,
             csv_profile=self._departments.csv_profile(target.bank),
@@ -292,16 +346,17 @@ class ReconciliationService:
             account=fee_account,
         )
         lines = self._checked_lines(
-            statements, facts, fee_account, previous_sequence, department, file_hash
+            statements, facts, fee_account, previous_sequence, target, file_hash
         )
         header = {"department": department, "day": day.isoformat(), "file_hash": file_hash}
         report = ReportFiles(header)
+        digest = MismatchDigest(report)
         try:
             matcher = Matcher(
                 day,
                 lambda: self._payments.recorded_payments(department, day),
                 self._statements.pending_payments(department),
-                report,
+                digest,
                 self._policy,
             )
             result = matcher.run(lines)
@@ -319,9 +374,16 @@ class ReconciliationService:
         finally:
             report.close()
 
+        facts.applied = True
         self._apply(department, facts, result, StatementSource(target.bank, fee_account))
         self._statements.finish(department, day, file_hash, {**summary, "report_keys": report_keys})
+        self._statements.settle_statement_ids(department, facts.statement_ids, file_hash, status)
+        if facts.sequence_number:
+            self._statements.note_sequence_number(
+                department, fee_account, day, facts.sequence_number
+            )
         self._publish(department, summary)
+        self._tell_department(_mismatches(target, file_hash, summary, digest, report_keys))
         return ReconcileOutcome(
             department, day, file_hash, status, report_keys, summary["counts"], summary["problems"]
         )
@@ -332,9 +394,10 @@ class ReconciliationService:
         facts: _StatementFacts,
         fee_account: str,
         previous_sequence: str | None,
-        department: str,
+        target: StatementObject,
         file_hash: str,
     ) -> Iterator[StatementLine]:
+        department = target.department
         for statement in statements:
             if statement.statement_id and not self._statements.claim_statement_id(
                 department, statement.statement_id, file_hash
@@ -344,6 +407,8 @@ class ReconciliationService:
                 for _ in statement.lines:
                     pass
                 continue
+            if statement.statement_id:
+                facts.statement_ids.append(statement.statement_id)
             tally = StatementTally()
             for line in statement.lines:
                 tally.add(line)
@@ -353,6 +418,7 @@ class ReconciliationService:
                 tally,
                 fee_account=fee_account,
                 previous_sequence_number=previous_sequence,
+                statement_day=target.day,
             )
             previous_sequence = statement.sequence_number or previous_sequence
             facts.sequence_number = statement.sequence_number or facts.sequence_number
@@ -390,6 +456,8 @@ class ReconciliationService:
             return
         for missed in result.missed_payments:
             self._recorder.record_missed_payment(department, missed, source)
+        for credit in result.unidentified:
+            self._recorder.hold_unidentified_credit(department, credit, source)
         self._statements.save_pending(
             department, result.still_pending, result.resolved_pending, resolved_on=result.day
         )
@@ -411,6 +479,39 @@ class ReconciliationService:
             status=summary["status"],
             counts=summary["counts"],
         )
+
+    def _tell_department(self, summary: MismatchSummary) -> None:
+        if self._department_mail is None or not summary.worth_telling:
+            return
+        try:
+            self._department_mail.tell_mismatches(summary)
+        except Exception:
+            # The reconciliation stands; operations still see the alerts.
+            logger.exception("department not told of mismatches", department=summary.department)
+
+
+def _mismatches(
+    target: StatementObject,
+    file_hash: str,
+    summary: dict[str, Any],
+    digest: MismatchDigest,
+    report_keys: list[str],
+) -> MismatchSummary:
+    return MismatchSummary(
+        department=target.department,
+        day=target.day,
+        file_hash=file_hash,
+        status=summary["status"],
+        problems=tuple(summary["problems"]),
+        counts={
+            outcome: count
+            for outcome, count in summary["counts"].items()
+            if Outcome(outcome) in ALERT_OUTCOMES
+        },
+        rows=tuple(digest.rows),
+        total_rows=digest.total,
+        report_keys=tuple(report_keys),
+    )
 
 
 def day_report_keys(files: list[dict[str, Any]], file_hash: str | None) -> dict[str, str]:

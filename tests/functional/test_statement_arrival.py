@@ -84,6 +84,46 @@ def statement_file(sequence: int = 7) -> bytes:
     ).encode()
 
 
+def an_order(stack: Stack, dossier_id: str = "DOSSIER-RECON-1") -> Any:
+    """A payment order of a live HP department collecting fees, as a submission makes it."""
+    from chalicelib.adapters.department_store import department_from_item
+    from chalicelib.wiring import container
+
+    register_department(stack, "HP", ACCOUNT)
+    seed = table(stack).get_item(Key={"PK": "DEPT#HP", "SK": "PROFILE"})["Item"]
+    department = department_from_item(seed).model_copy(
+        update={"fee_collection_from": datetime(2026, 1, 1).date()}
+    )
+    return container().payments.create_payment_order(
+        dossier_id=dossier_id,
+        trader_tax_code="0101234567",
+        department=department,
+        fee_kind="issuance",
+        submitted_at=datetime(2026, 12, 2, 1, tzinfo=UTC),
+    )
+
+
+def statement_of(*entries: tuple[int, str], sequence: int = 7) -> bytes:
+    """A balanced statement of 2 Dec 2026 on the HP fee account, one credit per entry."""
+    lines = "".join(
+        f":61:2612021202C{amount},NTRFNONREF//FT{number}\n:86:{note}\n"
+        for number, (amount, note) in enumerate(entries, start=1)
+    )
+    closing = 1_000_000 + sum(amount for amount, _ in entries)
+    return (
+        f":20:TCB20261202\n:25:970407/{ACCOUNT}\n:28C:{sequence:05d}/001\n"
+        f":60F:C261202VND1000000,\n{lines}:62F:C261202VND{closing},\n-\n"
+    ).encode()
+
+
+def stored_reports(stack: Stack) -> list[bytes]:
+    [reconciled] = day_files(stack)
+    s3 = stack.client("s3")
+    return [
+        s3.get_object(Bucket=DOCUMENTS, Key=key)["Body"].read() for key in reconciled["report_keys"]
+    ]
+
+
 def drop(stack: Stack, key: str, body: bytes) -> None:
     stack.client("s3").put_object(Bucket=STATEMENTS, Key=key, Body=body)
 
@@ -189,3 +229,104 @@ def test_reconciliation_routes_need_an_operations_role(stack: Stack) -> None:
     )
 
     assert response.status_code == 403
+
+
+def test_rerun_after_missed_callbacks_were_recorded_gives_the_same_report(stack: Stack) -> None:
+    # given a statement whose only credit no callback announced, reconciled once: the credit
+    # is recorded through the payment service and the dossier's order is paid
+    from chalicelib.wiring import container
+
+    order = an_order(stack)
+    key = "statements/techcombank/HP/2026-12-02/tcb.sta"
+    drop(stack, key, statement_of((order.amount_vnd, f"LE PHI {order.payment_reference}")))
+    before = stored_reports(stack)
+    paid = container().payments.store.order(order.payment_reference)
+
+    # when operations re-run the day
+    again = container().reconciliation.reconcile_statement_object(STATEMENTS, key, rerun=True)
+
+    # then the report is the same and still names the missed callback
+    assert paid is not None and paid.status.value == "paid"
+    assert stored_reports(stack) == before
+    assert again.counts == {"missed_callback": 1}
+
+
+def test_credit_without_a_reference_is_held_in_suspense_once_even_on_a_rerun(stack: Stack) -> None:
+    # given the department's fee account, known from an order, and a statement credit that
+    # names no payment reference
+    from chalicelib.wiring import container
+
+    an_order(stack)
+    key = "statements/techcombank/HP/2026-12-02/tcb.sta"
+
+    # when the statement is reconciled, then re-run
+    drop(stack, key, statement_of((25_000, "CHUYEN KHOAN KHONG NOI DUNG")))
+    container().reconciliation.reconcile_statement_object(STATEMENTS, key, rerun=True)
+
+    # then operations find it once in the department's suspense list
+    held, _ = container().payments.suspense("HP")
+    assert [(item.amount, item.note, item.received_via) for item in held] == [
+        (25_000, "CHUYEN KHOAN KHONG NOI DUNG", "statement")
+    ]
+    assert held[0].txn_id == "FT1"
+
+
+def sent_mail() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"].sent_messages)
+
+
+def test_department_contacts_are_mailed_the_mismatches_of_a_statement_once(stack: Stack) -> None:
+    # given a live department with contacts, and a statement with a credit nobody can identify
+    from chalicelib.wiring import container
+    from tests.functional.lifecycle_support import live_department
+
+    department = live_department("HAI-PHONG")
+    account = department.fee_account.account_number
+    body = statement_of((25_000, "CHUYEN KHOAN KHONG NOI DUNG")).replace(
+        ACCOUNT.encode(), account.encode()
+    )
+    key = "statements/techcombank/HAI-PHONG/2026-12-02/tcb.sta"
+    before = len(sent_mail())
+
+    # when it is reconciled, then re-run
+    drop(stack, key, body)
+    container().reconciliation.reconcile_statement_object(STATEMENTS, key, rerun=True)
+
+    # then the contacts got one summary naming the mismatch
+    [mail] = sent_mail()[before:]
+    assert sorted(mail.destinations["ToAddresses"]) == sorted(c.email for c in department.contacts)
+    assert "unidentified=1" in mail.body
+    assert "(no reference) statement 25000" in mail.body
+
+
+def test_operations_and_auditors_list_a_departments_open_alerts(stack: Stack) -> None:
+    # given a statement with an unidentified credit, reconciled for HP
+    register_department(stack, "HP", ACCOUNT)
+    drop(
+        stack,
+        "statements/techcombank/HP/2026-12-02/tcb.sta",
+        statement_of((25_000, "CHUYEN KHOAN KHONG NOI DUNG")),
+    )
+
+    # when
+    answers = [
+        stack.http.get("/operations/reconciliation/HP/alerts", headers=stack.auth(role))
+        for role in ("operations", "auditor")
+    ]
+
+    # then
+    for answer in answers:
+        assert answer.status_code == 200, answer.body
+        [alert] = json_body(answer)["alerts"]
+        assert (alert["kind"], alert["detail"]) == ("reconciliation_mismatch", "unidentified=1")
+
+
+def test_alerts_of_a_malformed_department_code_are_refused(stack: Stack) -> None:
+    answer = stack.http.get(
+        "/operations/reconciliation/h%20p/alerts", headers=stack.auth("operations")
+    )
+
+    assert answer.status_code == 422

@@ -24,13 +24,14 @@ from chalicelib.adapters.payment_ledger import (
 )
 from chalicelib.adapters.reconciliation_report import S3ReportStore
 from chalicelib.adapters.statement_bucket import S3StatementFiles
-from chalicelib.adapters.statement_formats.bank_csv import CsvProfile
+from chalicelib.adapters.statement_formats.bank_csv import CsvProfile, profile_for_bank
 from chalicelib.adapters.statement_ledger import DynamoStatementLedger
 from chalicelib.domain.errors import NotFoundError, ValidationFailedError
 from chalicelib.domain.payment_reference import check_character
 from chalicelib.domain.reconciliation import MissedPayment
 from chalicelib.services.reconciliation import ReconciliationService
 from tests.sample_files import external_sample
+from tests.unit.test_bank_csv_and_checks import windows_1258
 from tools.bank_statement_writer import BankLine, write_mt940
 
 REGION = "ap-southeast-1"
@@ -64,15 +65,19 @@ class Directory:
         return list(self.accounts)
 
     def csv_profile(self, bank: str) -> CsvProfile | None:
-        return None
+        return profile_for_bank(bank)
 
 
 class Recorder:
     def __init__(self) -> None:
         self.recorded: list[tuple[str, MissedPayment]] = []
+        self.held: list[tuple[str, Any]] = []
 
     def record_missed_payment(self, department: str, missed: MissedPayment, source=None) -> None:
         self.recorded.append((department, missed))
+
+    def hold_unidentified_credit(self, department: str, credit: Any, source: Any) -> None:
+        self.held.append((department, credit))
 
 
 class Metrics:
@@ -142,21 +147,32 @@ def aws() -> Iterator[dict[str, Any]]:
             s3.delete_bucket(Bucket=bucket)
 
 
-def record_payment(table: Any, department: str, ref: str, credited_at: datetime) -> None:
+def record_payment(
+    table: Any,
+    department: str,
+    ref: str,
+    credited_at: datetime,
+    amount: int = 60000,
+    outcome: str = "paid",
+    txn_id: str | None = None,
+    **fields: Any,
+) -> None:
     """A credited bank transaction as the payment service stores it."""
     vietnam_day = (credited_at + timedelta(hours=7)).date()
+    txn_id = txn_id or f"TXN-{ref}"
     table.put_item(
         Item={
-            "PK": f"BANKTXN#TCB#TXN-{ref}",
+            "PK": f"BANKTXN#TCB#{txn_id}",
             "SK": "BANKTXN",
             "GSI3PK": payments_partition(department),
-            "GSI3SK": payments_sort_key(vietnam_day, "TCB", f"TXN-{ref}"),
+            "GSI3SK": payments_sort_key(vietnam_day, "TCB", txn_id),
             "payment_reference": ref,
-            "amount": Decimal(60000),
-            "txn_id": f"TXN-{ref}",
+            "amount": Decimal(amount),
+            "txn_id": txn_id,
             "dossier_id": f"D-{ref}",
             "booked_at": credited_at.isoformat(),
-            "outcome": "paid",
+            "outcome": outcome,
+            **fields,
         }
     )
 
@@ -278,6 +294,93 @@ def test_same_statement_id_in_a_different_file_is_not_reconciled_again(aws: dict
     assert recorded_once(aws["recorder"])
 
 
+def unbalanced(body: bytes) -> bytes:
+    """The same statement with a closing balance that its entries do not reach."""
+    head, closing = body.rsplit(b":62F:", 1)
+    return head + b":62F:" + closing.replace(b"VND", b"VND9", 1)
+
+
+def test_corrected_file_takes_over_the_statement_id_of_a_flagged_one(aws: dict) -> None:
+    # given a statement flagged as unbalanced, then the bank's corrected file of the same id
+    flagged = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", unbalanced(day_statement()))
+    corrected = drop(aws["s3"], "statements/tcb/HP/2025-10-02/b.sta", day_statement())
+    first = aws["service"].reconcile_statement_object(STATEMENTS, flagged)
+
+    # when
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, corrected)
+
+    # then
+    assert (first.status, first.problems) == ("flagged", ["unbalanced"])
+    assert (outcome.status, outcome.problems) == ("reconciled", [])
+    assert recorded_once(aws["recorder"])
+
+
+def test_corrected_file_takes_over_the_statement_id_of_a_file_that_failed(aws: dict) -> None:
+    broken = day_statement().replace(b":62F:", b":61:NOT A LINE\n:62F:")
+    failing = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", broken)
+    corrected = drop(aws["s3"], "statements/tcb/HP/2025-10-02/b.sta", day_statement())
+    with pytest.raises(ValidationFailedError):
+        aws["service"].reconcile_statement_object(STATEMENTS, failing)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, corrected)
+
+    assert outcome.status == "reconciled"
+    assert recorded_once(aws["recorder"])
+
+
+def test_flagged_file_dropped_again_is_still_seen(aws: dict) -> None:
+    body = unbalanced(day_statement())
+    first = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", body)
+    again = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a-again.sta", body)
+    aws["service"].reconcile_statement_object(STATEMENTS, first)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, again)
+
+    assert outcome.status == "duplicate"
+
+
+def test_flagged_file_cannot_take_back_an_id_a_corrected_file_reconciled(aws: dict) -> None:
+    flagged = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", unbalanced(day_statement()))
+    corrected = drop(aws["s3"], "statements/tcb/HP/2025-10-02/b.sta", day_statement())
+    aws["service"].reconcile_statement_object(STATEMENTS, flagged)
+    aws["service"].reconcile_statement_object(STATEMENTS, corrected)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, flagged, rerun=True)
+
+    assert "duplicate_statement" in outcome.problems
+    assert recorded_once(aws["recorder"])
+
+
+def test_windows_1258_csv_statement_is_reconciled_through_its_bank_profile(aws: dict) -> None:
+    # given a Windows-1258 CSV export of the bank folder's profile, one credit recorded
+    record_payment(aws["table"], "HP", REF_PAID, datetime(2025, 10, 2, 3, tzinfo=UTC))
+    export = (
+        "Số tài khoản;Ngày giao dịch;Số tiền ghi nợ;Số tiền ghi có;Số dư;Số bút toán;Nội dung\n"
+        f"{ACCOUNT};02/10/2025;;60.000;1.060.000;FT1;Thanh toán lệ phí {REF_PAID}\n"
+        f"{ACCOUNT};02/10/2025;;60.000;1.120.000;FT2;Lệ phí C/O {REF_LOST}\n"
+        f"{ACCOUNT};02/10/2025;1.000;;1.119.000;FT3;Phí dịch vụ\n"
+    )
+    key = drop(aws["s3"], "statements/agribank/HP/2025-10-02/sao-ke.csv", windows_1258(export))
+
+    # when
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, key)
+
+    # then
+    assert (outcome.status, outcome.problems) == ("reconciled", [])
+    rows = report_rows(aws["s3"], outcome.report_keys[1])
+    assert [(row["payment_reference"], row["outcome"]) for row in rows] == [
+        (REF_PAID, "matched"),
+        (REF_LOST, "missed_callback"),
+        ("", "other_debit"),
+    ]
+    document = json.loads(
+        aws["s3"].get_object(Bucket=DOCUMENTS, Key=outcome.report_keys[0])["Body"].read()
+    )
+    [statement] = document["statements"]
+    assert (statement["opening_balance"], statement["closing_balance"]) == ("1000000", "1119000")
+    assert [missed.payment_reference for _, missed in aws["recorder"].recorded] == [REF_LOST]
+
+
 def test_statement_for_an_unknown_department_fails_for_the_dead_letter_queue(aws: dict) -> None:
     key = drop(aws["s3"], "statements/tcb/XX/2025-10-02/a.sta", day_statement())
 
@@ -364,6 +467,44 @@ def test_sequence_gap_between_days_is_reported(aws: dict) -> None:
     assert outcome.status == "reconciled"
 
 
+def test_sequence_gap_across_a_day_without_a_file_is_reported(aws: dict) -> None:
+    # given statement 41 on Thursday, no file on Friday, statement 43 on Saturday
+    thursday = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", day_statement(sequence=41))
+    saturday_body = day_statement(DAY + timedelta(days=2), 43, [])
+    saturday = drop(aws["s3"], "statements/tcb/HP/2025-10-04/a.sta", saturday_body)
+    aws["service"].reconcile_statement_object(STATEMENTS, thursday)
+
+    # when
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, saturday)
+
+    # then
+    assert outcome.problems == ["sequence_gap"]
+
+
+def test_weekend_without_files_and_consecutive_numbers_has_no_gap(aws: dict) -> None:
+    friday = date(2025, 10, 3)
+    monday = date(2025, 10, 6)
+    first = drop(aws["s3"], "statements/tcb/HP/2025-10-03/a.sta", day_statement(friday, 41, []))
+    second = drop(aws["s3"], "statements/tcb/HP/2025-10-06/a.sta", day_statement(monday, 42, []))
+    aws["service"].reconcile_statement_object(STATEMENTS, first)
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, second)
+
+    assert (outcome.status, outcome.problems) == ("reconciled", [])
+
+
+def test_rerun_of_an_earlier_day_compares_with_the_sequence_seen_before_it(aws: dict) -> None:
+    first = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", day_statement(sequence=41))
+    later_body = day_statement(DAY + timedelta(days=1), 42, [])
+    later = drop(aws["s3"], "statements/tcb/HP/2025-10-03/a.sta", later_body)
+    aws["service"].reconcile_statement_object(STATEMENTS, first)
+    aws["service"].reconcile_statement_object(STATEMENTS, later)
+
+    again = aws["service"].reconcile_statement_object(STATEMENTS, first, rerun=True)
+
+    assert again.problems == []
+
+
 def test_missing_statements_of_live_departments_are_alerted(aws: dict) -> None:
     key = drop(aws["s3"], "statements/tcb/HP/2025-10-02/a.sta", day_statement())
     aws["service"].reconcile_statement_object(STATEMENTS, key)
@@ -390,3 +531,43 @@ def test_monthly_remittance_sums_last_months_fees_due_by_the_fifth(aws: dict) ->
         aws["s3"].get_object(Bucket=DOCUMENTS, Key=statement["report_key"])["Body"].read()
     )
     assert stored["total_vnd"] == 120000
+
+
+def test_statement_of_another_day_than_its_folder_is_flagged(aws: dict) -> None:
+    key = drop(aws["s3"], "statements/tcb/HP/2025-10-03/a.sta", day_statement(DAY))
+
+    outcome = aws["service"].reconcile_statement_object(STATEMENTS, key)
+
+    assert (outcome.status, outcome.problems) == ("flagged", ["wrong_day"])
+    assert aws["recorder"].recorded == []
+
+
+def test_monthly_remittance_is_what_was_collected_less_reversals_and_refunds_due(
+    aws: dict,
+) -> None:
+    # given a paid fee, an overpayment of 20,000 awaiting refund, a partial transfer, and a
+    # reversal of the paid fee booked later in the month
+    table, at = aws["table"], datetime(2025, 9, 10, 3, tzinfo=UTC)
+    record_payment(table, "HP", REF_PAID, at)
+    record_payment(table, "HP", REF_LOST, at, 80000, "overpaid", refund_due_vnd=20000)
+    record_payment(table, "HP", REF_UNBOOKED, at, 30000, "partial", remainder_vnd=30000)
+    record_payment(
+        table,
+        "HP",
+        REF_PAID,
+        at + timedelta(days=5),
+        outcome="reversal_flagged",
+        txn_id="TXN-REVERSAL",
+        kind="reversal",
+        original_txn_id=f"TXN-{REF_PAID}",
+    )
+
+    # when
+    statement = aws["service"].monthly_remittance("HP", "2025-09")
+
+    # then
+    assert statement["collected_vnd"] == 170000
+    assert statement["refund_due_vnd"] == 20000
+    assert statement["reversed_vnd"] == 60000
+    assert statement["total_vnd"] == 170000 - 20000 - 60000
+    assert statement["payments"] == 3

@@ -74,6 +74,9 @@ EXPECTED: dict[tuple[str, str], str] = {
         "401 403 403 403 403 403 403 422 403 401"
     ),
     ("GET", "/receipts/{form_number}/{series}/usage"): "401 403 403 403 403 403 403 4 4 401",
+    ("GET", "/operations/reconciliation/{department}/alerts"): (
+        "401 403 403 403 403 403 403 2 2 401"
+    ),
     ("GET", "/operations/reconciliation/{department}/{day}"): "401 403 403 403 403 403 403 2 2 401",
     ("GET", "/operations/reconciliation/{department}/{day}/report"): (
         "401 403 403 403 403 403 403 4 4 401"

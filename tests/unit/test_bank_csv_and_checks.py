@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,13 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.adapters.statement_formats import read_statements
-from chalicelib.adapters.statement_formats.bank_csv import TECHCOMBANK_STYLE, CsvProfile
+from chalicelib.adapters.statement_formats.bank_csv import (
+    PROFILES_FILE,
+    CsvProfile,
+    profile_for_bank,
+    profiles_from,
+)
+from chalicelib.domain.banks import bank_directory
 from chalicelib.domain.errors import ValidationFailedError
 from chalicelib.domain.statements import (
     Direction,
@@ -30,7 +37,11 @@ ROWS = (
 )
 
 
-def read_one(raw: bytes, profile: CsvProfile = TECHCOMBANK_STYLE) -> tuple[Statement, list]:
+TECHCOMBANK = profile_for_bank("techcombank")
+assert TECHCOMBANK is not None
+
+
+def read_one(raw: bytes, profile: CsvProfile = TECHCOMBANK) -> tuple[Statement, list]:
     [statement] = list(read_statements(io.BytesIO(raw), csv_profile=profile, statement_id="f1"))
     return statement, list(statement.lines)
 
@@ -73,13 +84,56 @@ def windows_1258(text: str) -> bytes:
 
 def test_windows_1258_csv_is_decoded_and_normalised_to_nfc() -> None:
     raw = windows_1258(HEADER + ROWS)
-    profile = TECHCOMBANK_STYLE.model_copy(update={"encoding": "cp1258"})
+    profile = TECHCOMBANK.model_copy(update={"encoding": "cp1258"})
 
     _, lines = read_one(raw, profile)
 
     assert raw.decode("cp1258") != HEADER + ROWS
     assert lines[0].note == "Thanh toán lệ phí CO7K3M9Q2XA"
     assert unicodedata.is_normalized("NFC", lines[1].note)
+
+
+WINDOWS_1258_EXPORT = (
+    "Số tài khoản;Ngày giao dịch;Số tiền ghi nợ;Số tiền ghi có;Số dư;Số bút toán;Nội dung\n"
+    "19030000000001;02/10/2025;;60.000;1.060.000;FT1;Thanh toán lệ phí CO7K3M9Q2XA\n"
+    "19030000000001;02/10/2025;1.000,50;;1.058.999,50;FT2;Phí dịch vụ\n"
+)
+
+
+def test_windows_1258_profile_reads_vietnamese_headers_and_decimal_commas() -> None:
+    # given an export in Windows-1258, headers with tone marks, semicolons, "1.000,50"
+    profile = profile_for_bank("agribank")
+    assert profile is not None and profile.encoding == "cp1258"
+
+    # when
+    statement, lines = read_one(windows_1258(WINDOWS_1258_EXPORT), profile)
+
+    # then
+    assert [(line.direction, line.amount, line.bank_reference) for line in lines] == [
+        (Direction.CREDIT, Decimal(60000), "FT1"),
+        (Direction.DEBIT, Decimal("1000.50"), "FT2"),
+    ]
+    assert lines[1].note == "Phí dịch vụ"
+    assert (statement.opening_balance, statement.closing_balance) == (
+        Decimal(1000000),
+        Decimal("1058999.50"),
+    )
+
+
+def test_every_csv_profile_is_for_a_bank_folder_the_bank_directory_knows() -> None:
+    codes = {bank.code for bank in bank_directory().banks}
+    folders = json.loads(PROFILES_FILE.read_text(encoding="utf-8"))
+
+    assert set(folders) <= codes
+    assert all(profile_for_bank(folder) is not None for folder in folders)
+    assert profile_for_bank("unknown-bank") is None
+
+
+def test_csv_profile_with_an_unknown_setting_is_refused() -> None:
+    with pytest.raises(ValueError, match="decimal_style"):
+        profiles_from(
+            {"acb": {"decimal_style": ",", "columns": {"booking_date": "d", "note": "n"}}}
+        )
 
 
 def test_csv_profile_with_signed_amount_column_and_semicolons() -> None:
@@ -197,3 +251,67 @@ def test_account_and_sequence_rules() -> None:
     assert sequence_has_gap("122", "124")
     assert not sequence_has_gap("122", "123")
     assert not sequence_has_gap(None, "5")
+
+
+@pytest.mark.parametrize(
+    ("statement_account", "fee_account"),
+    [
+        ("19030000000001", "1903-0000-0000-01"),
+        ("970407/19030000000001", "19030000000001"),
+        ("TECHVNVX/19030000000001", "19030000000001"),
+        ("NL91ABNA0417164300", "ABNA0417164300"),
+        ("ABNA 0417 1643 00", "NL91 ABNA 0417 1643 00"),
+        ("NL91ABNA0417164300", "nl91abna0417164300"),
+    ],
+)
+def test_statement_account_in_another_form_of_the_same_number_matches(
+    statement_account: str, fee_account: str
+) -> None:
+    assert account_matches(statement_account, fee_account)
+
+
+@pytest.mark.parametrize(
+    ("statement_account", "fee_account"),
+    [
+        ("119030000000001", "19030000000001"),
+        ("970407/119030000000001", "19030000000001"),
+        ("19030000000001/970407", "19030000000001"),
+        ("NL91ABNA0417164300", "0417164300"),
+        ("NL92ABNA0417164300", "ABNA0417164300"),
+        ("", "19030000000001"),
+        ("19030000000001", ""),
+    ],
+)
+def test_statement_account_that_only_ends_like_the_fee_account_does_not_match(
+    statement_account: str, fee_account: str
+) -> None:
+    assert not account_matches(statement_account, fee_account)
+
+
+def test_statement_of_another_day_than_its_folder_is_flagged() -> None:
+    statement, tally = statement_of([CREDIT_60], closing_date=date(2025, 10, 1))
+
+    check = check_statement(
+        statement,
+        tally,
+        fee_account="19030000000001",
+        previous_sequence_number=None,
+        statement_day=date(2025, 10, 2),
+    )
+
+    assert check.problems == (StatementProblem.WRONG_DAY,)
+    assert check.is_blocking
+
+
+def test_statement_of_its_folder_day_has_no_day_problem() -> None:
+    statement, tally = statement_of([CREDIT_60], closing_date=date(2025, 10, 2))
+
+    check = check_statement(
+        statement,
+        tally,
+        fee_account="19030000000001",
+        previous_sequence_number=None,
+        statement_day=date(2025, 10, 2),
+    )
+
+    assert check.problems == ()

@@ -236,3 +236,87 @@ def test_working_days_skip_weekends_and_vietnamese_holidays() -> None:
     policy = ReconciliationPolicy()
     assert not policy.is_working_day(date(2025, 9, 2))  # National Day
     assert policy.is_working_day(date(2025, 9, 4))
+
+
+def test_payment_split_into_two_recorded_transfers_matches_both_lines() -> None:
+    # given two 30,000 callbacks for one reference and the two transfers in the statement
+    half = FEE // 2
+    payments = [recorded(REF_A, half), recorded(REF_A, half)]
+
+    # when
+    _, matcher, rows = reconcile([BankLine(half, REF_A), BankLine(half, REF_A)], payments)
+
+    # then
+    assert [row.outcome for row in rows] == [Outcome.MATCHED, Outcome.MATCHED]
+    assert matcher.result.matched_total == Decimal(FEE)
+    assert matcher.result.still_pending == []
+
+
+def test_split_payment_matches_each_line_to_its_own_recorded_amount() -> None:
+    payments = [recorded(REF_A, 40000), recorded(REF_A, 20000)]
+
+    _, _, rows = reconcile([BankLine(20000, REF_A), BankLine(40000, REF_A)], payments)
+
+    assert [(row.outcome, row.recorded_amount) for row in rows] == [
+        (Outcome.MATCHED, "20000"),
+        (Outcome.MATCHED, "40000"),
+    ]
+
+
+def test_transfer_beyond_the_recorded_ones_of_a_split_payment_is_a_duplicate() -> None:
+    half = FEE // 2
+    payments = [recorded(REF_A, half), recorded(REF_A, half)]
+    lines = [BankLine(half, REF_A), BankLine(half, REF_A), BankLine(half, REF_A)]
+
+    _, matcher, rows = reconcile(lines, payments)
+
+    assert [row.outcome for row in rows] == [Outcome.MATCHED, Outcome.MATCHED, Outcome.DUPLICATE]
+    assert matcher.result.missed_payments == []
+
+
+def test_recorded_part_of_a_split_payment_missing_from_the_statement_stays_pending() -> None:
+    payments = [recorded(REF_A, 40000), recorded(REF_A, 20000)]
+
+    _, matcher, rows = reconcile([BankLine(40000, REF_A)], payments)
+
+    assert [(row.outcome, row.recorded_amount) for row in rows] == [
+        (Outcome.MATCHED, "40000"),
+        (Outcome.PENDING, "20000"),
+    ]
+    assert [item.amount_vnd for item in matcher.result.still_pending] == [20000]
+
+
+def test_payment_recorded_from_this_statement_stays_a_missed_callback_on_a_rerun() -> None:
+    # given the payment an earlier run recorded from the statement line itself
+    from_statement = RecordedPayment(
+        payment_reference=REF_B,
+        amount_vnd=FEE,
+        txn_id="FT777",
+        credited_at=datetime(2025, 10, 2, 5, 0, tzinfo=UTC),
+        dossier_id="D-B",
+        from_statement=True,
+    )
+    line = BankLine(FEE, REF_B, bank_reference="FT777")
+
+    # when
+    first, _, first_rows = reconcile([line])
+    again, matcher, rows = reconcile([line], [from_statement])
+
+    # then
+    assert again == first == {REF_B: Outcome.MISSED_CALLBACK}
+    assert rows == first_rows
+    assert matcher.result.still_pending == []
+
+
+def test_credits_without_a_reference_are_kept_for_suspense_each_told_apart() -> None:
+    lines = [
+        BankLine(25000, "CHUYEN KHOAN", bank_reference="FT9"),
+        BankLine(25000, "CHUYEN KHOAN", bank_reference="FT9"),
+    ]
+
+    _, matcher, _ = reconcile(lines)
+
+    assert [(item.amount, item.note, item.occurrence) for item in matcher.result.unidentified] == [
+        (Decimal(25000), "CHUYEN KHOAN", 0),
+        (Decimal(25000), "CHUYEN KHOAN", 1),
+    ]

@@ -52,6 +52,14 @@ def test_sepa_reversals_balance_in_every_statement_with_both_final_balances() ->
     assert len(statements) == len(blocks) == 26
     assert all(statement.closing_balance is not None for statement, _, _ in statements)
     assert all(StatementProblem.UNBALANCED not in check.problems for _, _, check in statements)
+    final = [
+        item for item, block in zip(statements, blocks, strict=True) if block in with_final_balances
+    ]
+    assert len(final) == 15
+    for statement, _, check in final:
+        assert statement.opening_balance is not None, statement.statement_id
+        assert statement.closing_balance is not None, statement.statement_id
+        assert check.problems == (), (statement.statement_id, check.details)
 
 
 def test_mt940_reversal_of_a_credit_is_a_debit_marked_as_reversal() -> None:
@@ -63,6 +71,18 @@ def test_mt940_reversal_of_a_credit_is_a_debit_marked_as_reversal() -> None:
     assert [(line.direction, line.amount) for line in reversals] == [
         (Direction.DEBIT, Decimal("204.88"))
     ]
+
+
+def test_mt940_statement_day_is_the_date_of_its_closing_balance() -> None:
+    [(statement, _, _)] = read_all("mt940_february_30.sta")
+
+    assert statement.closing_date == date(2016, 3, 1)
+
+
+def test_camt_statement_day_is_the_date_of_its_closing_balance() -> None:
+    [(statement, _, _)] = read_all("camt053_v04_reversals_charges_batch.xml")
+
+    assert statement.closing_date == date(2016, 4, 30)
 
 
 def test_mt940_debit_opening_balance_is_negative() -> None:

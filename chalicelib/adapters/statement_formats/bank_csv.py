@@ -7,6 +7,9 @@ every text is normalised to NFC before it is compared or stored.
 A CSV export carries no statement header, so the balances come from the running balance
 column when the profile names one (the balance before the first line and after the last),
 and a statement without them is reported incomplete rather than trusted.
+
+The profiles are data (`csv_profiles.json` beside this module), one per bank folder of the
+statements bucket: columns, delimiter, encoding, date format and decimal style.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import codecs
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO, Literal
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +34,7 @@ from chalicelib.domain.statements import Direction, Statement, StatementLine
 class CsvProfile(BaseModel):
     """Where a bank puts each field in its CSV export."""
 
-    model_config = ConfigDict(defer_build=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     encoding: Literal["utf-8", "cp1258"] = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
@@ -51,16 +56,23 @@ class CsvProfile(BaseModel):
     account: str | None = None
 
 
-TECHCOMBANK_STYLE = CsvProfile(
-    booking_date="Ngay giao dich",
-    value_date="Ngay hieu luc",
-    credit_amount="Ghi co",
-    debit_amount="Ghi no",
-    bank_reference="So tham chieu",
-    note="Noi dung",
-    balance_after="So du",
-    account="So tai khoan",
-)
+PROFILES_FILE = Path(__file__).with_name("csv_profiles.json")
+
+
+def profiles_from(document: Mapping[str, Any]) -> dict[str, CsvProfile]:
+    """Profiles by bank folder, from `{folder: {encoding, delimiter, ..., columns: {...}}}`."""
+    profiles = {}
+    for folder, entry in document.items():
+        settings = {name: value for name, value in entry.items() if name != "columns"}
+        profiles[folder] = CsvProfile.model_validate({**settings, **entry.get("columns", {})})
+    return profiles
+
+
+@lru_cache(maxsize=1)
+def _profiles_by_bank() -> dict[str, CsvProfile]:
+    import json
+
+    return profiles_from(json.loads(PROFILES_FILE.read_text(encoding="utf-8")))
 
 
 def read_statements(
@@ -96,7 +108,12 @@ class _CsvReader:
     def _lines(self, statement: Statement) -> Iterator[StatementLine]:
         try:
             for raw in self._rows:
-                row = {key: _nfc(value or "") for key, value in raw.items() if key is not None}
+                # Headers too: a Windows-1258 export spells them with combining tone marks.
+                row = {
+                    _nfc(key).strip(): _nfc(value or "")
+                    for key, value in raw.items()
+                    if key is not None
+                }
                 line = self._line(row, statement)
                 self._track_balances(statement, row, line)
                 statement.entry_count += 1
@@ -169,9 +186,6 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-# CSV profiles by the bank folder of the statements bucket (`statements/{bank}/...`).
-_PROFILES_BY_BANK = {"tcb-csv": TECHCOMBANK_STYLE}
-
-
 def profile_for_bank(bank: str) -> CsvProfile | None:
-    return _PROFILES_BY_BANK.get(bank)
+    """The CSV profile of a bank folder of the statements bucket (`statements/{bank}/...`)."""
+    return _profiles_by_bank().get(bank)

@@ -162,6 +162,7 @@ class _CamtReader:
             currency=self._currency(statement_element),
             opening_balance=self._balance(statement_element, ("OPBD", "PRCD")),
             closing_balance=self._balance(statement_element, ("CLBD",)),
+            closing_date=self._balance_date(statement_element, "CLBD"),
             sequence_number=self._text(statement_element, "ElctrncSeqNb") or None,
             declared_entry_count=self._declared_count(statement_element),
             statement_date=self._statement_date(statement_element),
@@ -281,6 +282,13 @@ class _CamtReader:
                 amount = _decimal(self._text(balances[code], "Amt"))
                 debit = self._text(balances[code], "CdtDbtInd") == "DBIT"
                 return -amount if debit else amount
+        return None
+
+    def _balance_date(self, statement_element: Any, code: str) -> date | None:
+        for balance in statement_element.findall(self._q("Bal")):
+            if self._text(balance, "Tp/CdOrPrtry/Cd") == code:
+                stamp = self._text(balance, "Dt/Dt") or self._text(balance, "Dt/DtTm")
+                return date.fromisoformat(stamp[:10]) if stamp else None
         return None
 
     def _declared_count(self, statement_element: Any) -> int | None:

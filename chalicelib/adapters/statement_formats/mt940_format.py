@@ -140,7 +140,9 @@ class _Mt940Reader:
             if tag == "61":
                 line_field = value
             elif tag in _CLOSING_TAGS:
-                statement.closing_balance = self._balance(context, tag, value)
+                closing = self._parsed_balance(context, tag, value)
+                statement.closing_balance = closing.amount.amount
+                statement.closing_date = _plain_date(closing.date)
             elif tag == "86":
                 statement.information = _join_wrapped(value)
             elif tag == "-" or tag == "20" or tag in _OPENING_TAGS:
@@ -152,10 +154,12 @@ class _Mt940Reader:
             statement.entry_count += 1
 
     def _balance(self, context: Any, tag: str, value: str) -> Decimal:
+        return self._parsed_balance(context, tag, value).amount.amount
+
+    def _parsed_balance(self, context: Any, tag: str, value: str) -> Any:
         parsed = self._parse_tag(context, tag, value)
-        balance = next(iter(parsed.values()))
         context.data.update(parsed)
-        return balance.amount.amount
+        return next(iter(parsed.values()))
 
     def _parse_tag(self, context: Any, tag: str, value: str) -> dict[str, Any]:
         tags = self._mt940.tags.TAG_BY_ID
@@ -186,6 +190,10 @@ class _Mt940Reader:
             bank_reference=(parsed.get("bank_reference") or "").strip(),
             note=_note(details, parsed),
         )
+
+
+def _plain_date(value: date | None) -> date | None:
+    return None if value is None else date(value.year, value.month, value.day)
 
 
 def _note(details: list[str], parsed: dict[str, Any]) -> str:

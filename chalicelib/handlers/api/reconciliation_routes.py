@@ -1,4 +1,5 @@
-"""Operations' view of reconciliation: a day's statement files and their reports."""
+"""Operations' view of reconciliation: a day's statement files, their reports, and the
+department's open alerts."""
 
 from __future__ import annotations
 
@@ -35,11 +36,41 @@ class DayView(BaseModel):
     files: list[StatementFileView]
 
 
+class AlertView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    raised_at: str
+    kind: str
+    detail: str = ""
+
+
+class AlertsView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    department: str
+    alerts: list[AlertView]
+
+
 class ReportQuery(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
     format: Literal["json", "csv"] = "json"
     file: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+@endpoint(
+    blueprint,
+    "/operations/reconciliation/{department}/alerts",
+    "GET",
+    access=OPERATIONS_READ,
+    summary="The department's open reconciliation alerts, newest first (at most 100)",
+    response=AlertsView,
+    tags=("operations",),
+)
+def reconciliation_alerts(call: Call, department: str) -> AlertsView:
+    _check_department(department)
+    alerts = container().reconciliation.open_alerts(department)
+    return AlertsView(
+        department=department, alerts=[AlertView.model_validate(item) for item in alerts]
+    )
 
 
 @endpoint(
@@ -81,6 +112,16 @@ def reconciliation_report(call: Call, department: str, day: str) -> Reply:
     body = service.report(key).decode("utf-8")
     content_type = "text/csv; charset=utf-8" if call.query.format == "csv" else "application/json"
     return Reply(body, headers={"Content-Type": content_type})
+
+
+def _check_department(department: str) -> None:
+    import re
+
+    from chalicelib.domain.errors import FieldProblem, ValidationFailedError
+
+    if not re.match(_DEPARTMENT, department):
+        problem = FieldProblem("/path/department", "not a department code")
+        raise ValidationFailedError("The path is invalid", [problem])
 
 
 def _parse_day(department: str, day: str) -> date:
