@@ -287,6 +287,11 @@ def run_all(bench: Bench) -> list[tuple[str, str, str]]:
       "no reference: suspense")  # fmt: skip
     m("GET", "/operations/payments/suspense",
       lambda: ("GET", f"/operations/payments/suspense?department={LIVE}", ops, b""))  # fmt: skip
+    m("GET", "/operations/fees", _fixed(("GET", "/operations/fees", ops, b"")))
+    rate = _body({"amount_vnd": 80_000, "source": "Circular 12/2027/TT-BTC"})
+    m("PUT", "/operations/fees/{kind}/{effective_from}",
+      _fixed(("PUT", "/operations/fees/issuance/2027-01-01", ops, rate)),
+      "the same rate again: a new version each time")  # fmt: skip
     for path in ("/review/queue", "/signing/queue", "/operations/attention"):
         m("GET", path, _fixed(("GET", f"{path}?department={LIVE}", ops, b"")))
     m("GET", "/receipts/{form_number}/{series}/usage",
@@ -438,6 +443,9 @@ def measure_reconciled_day(bench: Bench, references: list[str]) -> None:
                   lambda: ("GET", path, bench.ops, b""), "reconciled day, one file")  # fmt: skip
     bench.measure("GET", "/operations/reconciliation/{department}/{day}/report",
                   lambda: ("GET", f"{path}/report", bench.ops, b""), note)  # fmt: skip
+    bench.measure("GET", "/operations/reconciliation/{department}/alerts",
+                  lambda: ("GET", f"/operations/reconciliation/{LIVE}/alerts", bench.ops, b""),
+                  "after the reconciled day")  # fmt: skip
 
 
 def unmeasured(results: list[Measured]) -> list[tuple[str, str, str]]:
