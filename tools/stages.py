@@ -98,11 +98,18 @@ def stage_config(
     return {
         "api_gateway_stage": "api",
         "environment_variables": stage_environment(unit, served, deployment),
-        "lambda_functions": {
-            name: {"lambda_memory_size": 1024, "lambda_timeout": 60}
-            for name in ("sign_certificate", "render_certificate")
-        },
+        "lambda_functions": LAMBDA_FUNCTIONS,
     }
+
+
+# Functions that need more than the stage's defaults. A million-line statement takes about a
+# minute on one core; the statements queue's visibility timeout (900 s) stays at least six
+# times the reconcile function's timeout, as SQS event sources need.
+LAMBDA_FUNCTIONS: dict[str, dict[str, int]] = {
+    "sign_certificate": {"lambda_memory_size": 1024, "lambda_timeout": 60},
+    "render_certificate": {"lambda_memory_size": 1024, "lambda_timeout": 60},
+    "reconcile_statements": {"lambda_memory_size": 1769, "lambda_timeout": 150},
+}
 
 
 def resolve(province: str) -> RegistryUnit:
