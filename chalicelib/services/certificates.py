@@ -17,6 +17,7 @@ from chalicelib.domain.certificate import (
     Rendering,
     SignatureAppearance,
     SignaturePlacement,
+    SigningNotApprovedError,
     VerificationResult,
     hash_verification_code,
     is_publicly_verifiable,
@@ -56,6 +57,10 @@ class CertificateSource(Protocol):
     def certificate_content(
         self, dossier_id: str, reference_number: str, verification_url: str
     ) -> CertificateContent: ...
+
+    def signing_leader(self, dossier_id: str) -> str | None:
+        """The name of the leader who approved signing, None before approval."""
+        ...
 
     def issued_update(
         self, dossier_id: str, reference_number: str, pdf_key: str, issued_at: datetime
@@ -108,16 +113,26 @@ class CertificateIssuance:
         return str(key)
 
     def sign_certificate(self, dossier_id: str) -> str:
-        """Sign the rendered certificate as the leader; returns the signed copy's S3 key."""
+        """Sign the rendered certificate as the approving leader; returns the signed copy's key.
+
+        The visible signature names the leader who approved signing (the page was rendered
+        before anyone approved), the department and the signing time.
+        """
         record = self._pending(dossier_id)
-        if not record.signature_box or not record.signer_name:
+        if not record.signature_box:
             raise ConflictError(f"Certificate {record.reference_number} is not rendered yet")
+        leader = self._source.signing_leader(dossier_id)
+        if not leader:
+            raise SigningNotApprovedError(f"No leader has approved signing dossier {dossier_id}")
         slug = parse_reference(record.reference_number).slug
         unsigned = self._files.get(f"certificates/{slug}/unsigned.pdf")
-        appearance = SignatureAppearance(record.signer_name, record.department_name or "",
+        appearance = SignatureAppearance(leader, record.department_name or "",
                                          placement_from_text(record.signature_box))  # fmt: skip
         signed = self._signer().sign(unsigned, appearance)
-        return str(self._files.put_working_copy(slug, "signed", signed))
+        key = self._files.put_working_copy(slug, "signed", signed)
+        self._store.record_signer(record.reference_number, leader)
+        logger.info("certificate signed", reference=record.reference_number)
+        return str(key)
 
     def publish_certificate(self, dossier_id: str) -> str:
         """Store the signed file once, then mark certificate and dossier issued together."""

@@ -123,6 +123,9 @@ class SampleDossiers:
     def certificate_content(self, dossier_id: str, reference_number: str, url: str):
         return self._content(dossier_id, reference_number, url)
 
+    def signing_leader(self, dossier_id: str) -> str:
+        return self._content(dossier_id, "VN-XX 26/00/00001", self._base).signer_name or ""
+
     def issued_update(self, dossier_id, reference_number, pdf_key, issued_at):
         return DossierIssuedUpdate(dossier_id, reference_number, pdf_key, issued_at)
 
