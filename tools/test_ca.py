@@ -212,10 +212,19 @@ if __name__ == "__main__":
     main()
 
 
-def seed_local_signing_secret(stage: str, folder: Path | None = None) -> dict[str, object]:
-    """Store the local stack's signing material: a test CA, a leader certificate for the stage's
-    KMS key, and the local time-stamp authority. The CA certificate is also written to
-    `folder` so that PDF validators can be told to trust it."""
+LOCAL_LEADER = "Nguyễn Văn An"  # the signing leader of the local stack's departments
+LOCAL_ORGANISATION = "Sở Công Thương (local stack)"
+
+
+def seed_local_signing_secret(
+    stage: str,
+    folder: Path | None = None,
+    leader_name: str = LOCAL_LEADER,
+    organisation: str = LOCAL_ORGANISATION,
+) -> dict[str, object]:
+    """Store the local stack's signing material: a test CA, a certificate in a leader's name
+    for the stage's KMS key, and the local time-stamp authority. The CA certificate is also
+    written to `folder` so that PDF validators can be told to trust it."""
     import boto3
 
     from tools.local_stack import REGION, stage_environment
@@ -223,8 +232,8 @@ def seed_local_signing_secret(stage: str, folder: Path | None = None) -> dict[st
     environment = stage_environment(stage)
     pki = create_test_pki()
     kms = boto3.client("kms", region_name=REGION)
-    secret = signing_secret_for_kms(pki, kms, environment["SIGNING_KMS_KEY_ID"],
-                                    "Department Leader", "coissuer local stack")  # fmt: skip
+    secret = signing_secret_for_kms(pki, kms, environment["SIGNING_KMS_KEY_ID"], leader_name,
+                                    organisation)  # fmt: skip
     boto3.client("secretsmanager", region_name=REGION).put_secret_value(
         SecretId=environment["SIGNING_SECRET_NAME"], SecretString=json.dumps(secret)
     )
