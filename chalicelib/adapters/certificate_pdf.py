@@ -1,7 +1,8 @@
 """Certificate of origin PDF rendering (reportlab, imported inside the functions).
 
 Layouts: Form D (boxes 1-13), Form B, EUR.1 (remarks in box 7) and a generic layout for the
-other forms. Text is set in Noto Sans from the `fontpkg-noto-sans` package (full Vietnamese
+other forms; a certificate with a producer (RCEP) gets a producer box beside the title. Text is
+set in Noto Sans from the `fontpkg-noto-sans` package (full Vietnamese
 coverage), embedded as a subset. Goods lines that do not fit on the first page continue on
 supplementary pages that repeat the reference number and say "Page x of y".
 
