@@ -43,6 +43,9 @@ class Settings(BaseModel):
 
     PAYMENT_TIMEOUT_DAYS: int = Field(default=7, ge=1, le=60)
     DEPARTMENT_CODES: str = ""
+    # Only the local stack lets a live department without a receipt provider issue test
+    # receipts; elsewhere such a receipt waits for operations.
+    TEST_RECEIPTS_FOR_LIVE_DEPARTMENTS: bool = False
 
     RECONCILIATION_PENDING_WORKING_DAYS: int = Field(default=3, ge=0, le=30)
     RECONCILIATION_TIMING_WINDOW_MINUTES: int = Field(default=30, ge=0, le=720)

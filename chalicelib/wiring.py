@@ -128,6 +128,7 @@ class Container:
         provider = receipt_provider_for(
             collector.provider,
             sandbox=collector.sandbox,
+            test_receipts_for_live=self.settings.TEST_RECEIPTS_FOR_LIVE_DEPARTMENTS,
             s3=self.s3,
             bucket=self.settings.DOCUMENTS_BUCKET,
             signer=lambda: self.receipt_signer,
