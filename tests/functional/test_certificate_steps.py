@@ -124,6 +124,13 @@ def test_a_certificate_issued_through_the_workflow_passes_the_independent_checks
                               headers={"Accept": "application/json"})  # fmt: skip
     assert json_body(verified)["status"] == "valid"
 
+    # and the exporter's dossier view names the receipt their fee got
+    shown = json_body(exporter.get(dossier_id))["receipt"]
+    receipt = json_body(stack.http.get(f"/dossiers/{dossier_id}/receipt",
+                                       headers=exporter.headers))["receipt"]  # fmt: skip
+    assert (shown["series"], shown["number"]) == (receipt["series"], receipt["number"])
+    assert len(shown["number"]) == 7
+
     # and a tampered copy fails both validators
     copy = tampered(pdf)
     assert not pyhanko_status(copy, ca_pem).bottom_line
