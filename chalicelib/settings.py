@@ -37,6 +37,7 @@ class Settings(BaseModel):
     BANK_SECRET_PREFIX: str = Field(min_length=1)
     SIGNING_SECRET_NAME: str = ""
     SIGNING_KMS_KEY_ID: str = ""
+    SANDBOX_SIGNING_SECRET_NAME: str = ""  # test key for sandbox departments (never KMS)
     TIMESTAMP_AUTHORITY_URL: str = ""
     PUBLIC_BASE_URL: str = Field(pattern=r"^https?://")
     MAIL_SENDER: str = Field(min_length=3)

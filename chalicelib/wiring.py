@@ -224,9 +224,18 @@ class Container:
 
     @cached_property
     def certificate_signer(self) -> CertificateSigner:
+        """The signer of the stage's live departments (KMS in production)."""
         from chalicelib.services.certificates import build_signer
 
         return build_signer(self)
+
+    def certificate_signer_for(self, sandbox: bool) -> CertificateSigner:
+        """A live department's signer, or a sandbox one's test key (parsed once per process)."""
+        if not sandbox:
+            return self.certificate_signer
+        from chalicelib.services.certificates import build_signer
+
+        return build_signer(self, sandbox=True)
 
     @cached_property
     def reconciliation_departments(self) -> TableDepartmentAccounts:

@@ -51,7 +51,8 @@ def world(table, s3, pki_secret):
     signer = local_signer(pki_secret)
     notifier = RecordingNotifier()
     store, files = CertificateStore(table), CertificateFiles(s3, BUCKET)
-    issuance = CertificateIssuance(store, files, dossiers, lambda: signer, render_certificate_pdf,
+    issuance = CertificateIssuance(store, files, dossiers, lambda sandbox: signer,
+                                   render_certificate_pdf,
                                    BASE, notifier, clock=lambda: NOW)  # fmt: skip
     return issuance, CertificateVerification(store), dossiers, files, notifier, store
 
