@@ -119,6 +119,8 @@ class Container:
         from chalicelib.adapters.signing import CollectorPdfSigner
 
         # The department's signing key also signs its receipts, invisibly.
+        # NOTE: sandbox departments' test receipts are signed with the live key too; they are
+        # marked test receipts, and a per-department receipt signer is still to be wired.
         return CollectorPdfSigner(self.certificate_signer, self.settings.SIGNING_SECRET_NAME)
 
     def receipt_desk(self, collector: Collector) -> ReceiptDesk:
