@@ -37,12 +37,16 @@ class Settings(BaseModel):
     BANK_SECRET_PREFIX: str = Field(min_length=1)
     SIGNING_SECRET_NAME: str = ""
     SIGNING_KMS_KEY_ID: str = ""
+    SANDBOX_SIGNING_SECRET_NAME: str = ""  # test key for sandbox departments (never KMS)
     TIMESTAMP_AUTHORITY_URL: str = ""
     PUBLIC_BASE_URL: str = Field(pattern=r"^https?://")
     MAIL_SENDER: str = Field(min_length=3)
 
     PAYMENT_TIMEOUT_DAYS: int = Field(default=7, ge=1, le=60)
     DEPARTMENT_CODES: str = ""
+    # Only the local stack lets a live department without a receipt provider issue test
+    # receipts; elsewhere such a receipt waits for operations.
+    TEST_RECEIPTS_FOR_LIVE_DEPARTMENTS: bool = False
 
     RECONCILIATION_PENDING_WORKING_DAYS: int = Field(default=3, ge=0, le=30)
     RECONCILIATION_TIMING_WINDOW_MINUTES: int = Field(default=30, ge=0, le=720)

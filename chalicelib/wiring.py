@@ -150,6 +150,8 @@ class Container:
         from chalicelib.adapters.signing import CollectorPdfSigner
 
         # The department's signing key also signs its receipts, invisibly.
+        # NOTE: sandbox departments' test receipts are signed with the live key too; they are
+        # marked test receipts, and a per-department receipt signer is still to be wired.
         return CollectorPdfSigner(self.certificate_signer, self.settings.SIGNING_SECRET_NAME)
 
     def receipt_desk(self, collector: Collector) -> ReceiptDesk:
@@ -159,6 +161,7 @@ class Container:
         provider = receipt_provider_for(
             collector.provider,
             sandbox=collector.sandbox,
+            test_receipts_for_live=self.settings.TEST_RECEIPTS_FOR_LIVE_DEPARTMENTS,
             s3=self.s3,
             bucket=self.settings.DOCUMENTS_BUCKET,
             signer=lambda: self.receipt_signer,
@@ -254,9 +257,18 @@ class Container:
 
     @cached_property
     def certificate_signer(self) -> CertificateSigner:
+        """The signer of the stage's live departments (KMS in production)."""
         from chalicelib.services.certificates import build_signer
 
         return build_signer(self)
+
+    def certificate_signer_for(self, sandbox: bool) -> CertificateSigner:
+        """A live department's signer, or a sandbox one's test key (parsed once per process)."""
+        if not sandbox:
+            return self.certificate_signer
+        from chalicelib.services.certificates import build_signer
+
+        return build_signer(self, sandbox=True)
 
     @cached_property
     def reconciliation_departments(self) -> TableDepartmentAccounts:

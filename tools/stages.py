@@ -84,6 +84,7 @@ def stage_environment(
         "BANK_SECRET_PREFIX": f"{APP_NAME}/{stage}/bank/",
         "SIGNING_SECRET_NAME": f"{APP_NAME}/{stage}/sandbox-signing",
         "SIGNING_KMS_KEY_ID": f"alias/{prefix}-signing",
+        "SANDBOX_SIGNING_SECRET_NAME": f"{APP_NAME}/{stage}/sandbox-test-signing",
         "TIMESTAMP_AUTHORITY_URL": deployment.timestamp_authority_url,
         "PUBLIC_BASE_URL": f"https://{stage}.{deployment.public_domain}",
         "MAIL_SENDER": deployment.mail_sender,

@@ -110,6 +110,16 @@ def signing_secret_for_kms(
     return secret
 
 
+def sandbox_signing_secret(pki: TestPki, leader_name: str, department: str) -> dict[str, object]:
+    """The secret of a stage's sandbox departments: a test key held in the secret, certified
+    by the same test CA, with the local time-stamp authority."""
+    key = _new_key()
+    ca_cert, ca_key = load_ca(pki)
+    leader = issue_leader_certificate(ca_cert, ca_key, key.public_key(), leader_name, department)
+    return {**pki.signing_secret(), "private_key_pem": _key_pem(key),
+            "certificate_pem": _pem(leader)}  # fmt: skip
+
+
 def load_ca(pki: TestPki) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     cert = x509.load_pem_x509_certificate(pki.ca.certificate_pem.encode())
     key = serialization.load_pem_private_key(pki.ca.private_key_pem.encode(), None)
@@ -212,10 +222,20 @@ if __name__ == "__main__":
     main()
 
 
-def seed_local_signing_secret(stage: str, folder: Path | None = None) -> dict[str, object]:
-    """Store the local stack's signing material: a test CA, a leader certificate for the stage's
-    KMS key, and the local time-stamp authority. The CA certificate is also written to
-    `folder` so that PDF validators can be told to trust it."""
+LOCAL_LEADER = "Nguyễn Văn An"  # the signing leader of the local stack's departments
+LOCAL_ORGANISATION = "Sở Công Thương (local stack)"
+SANDBOX_LEADER = "Trần Thị Ánh Dương"  # signs the local stack's sandbox specimens
+
+
+def seed_local_signing_secret(
+    stage: str,
+    folder: Path | None = None,
+    leader_name: str = LOCAL_LEADER,
+    organisation: str = LOCAL_ORGANISATION,
+) -> dict[str, object]:
+    """Store the local stack's signing material: a test CA, a certificate in a leader's name
+    for the stage's KMS key, and the local time-stamp authority. The CA certificate is also
+    written to `folder` so that PDF validators can be told to trust it."""
     import boto3
 
     from tools.local_stack import REGION, stage_environment
@@ -223,11 +243,16 @@ def seed_local_signing_secret(stage: str, folder: Path | None = None) -> dict[st
     environment = stage_environment(stage)
     pki = create_test_pki()
     kms = boto3.client("kms", region_name=REGION)
-    secret = signing_secret_for_kms(pki, kms, environment["SIGNING_KMS_KEY_ID"],
-                                    "Department Leader", "coissuer local stack")  # fmt: skip
-    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+    secret = signing_secret_for_kms(pki, kms, environment["SIGNING_KMS_KEY_ID"], leader_name,
+                                    organisation)  # fmt: skip
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.put_secret_value(
         SecretId=environment["SIGNING_SECRET_NAME"], SecretString=json.dumps(secret)
     )
+    # Sandbox departments sign specimens with a test key held in the secret, never with KMS.
+    sandbox_secret = sandbox_signing_secret(pki, SANDBOX_LEADER, organisation)
+    secrets.put_secret_value(SecretId=environment["SANDBOX_SIGNING_SECRET_NAME"],
+                             SecretString=json.dumps(sandbox_secret))  # fmt: skip
     if folder is not None:
         write_pki(pki, folder)
     return secret

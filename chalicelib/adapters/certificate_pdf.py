@@ -1,7 +1,8 @@
 """Certificate of origin PDF rendering (reportlab, imported inside the functions).
 
 Layouts: Form D (boxes 1-13), Form B, EUR.1 (remarks in box 7) and a generic layout for the
-other forms. Text is set in Noto Sans from the `fontpkg-noto-sans` package (full Vietnamese
+other forms; a certificate with a producer (RCEP) gets a producer box beside the title. Text is
+set in Noto Sans from the `fontpkg-noto-sans` package (full Vietnamese
 coverage), embedded as a subset. Goods lines that do not fit on the first page continue on
 supplementary pages that repeat the reference number and say "Page x of y".
 
@@ -241,7 +242,12 @@ def _draw_title_block(
     _draw_qr(pdf, content.verification_url, x + w - qr - 4, MARGIN + 4, qr)
     top = MARGIN + 112
     remaining = _TOP_BLOCK_H - 112
-    for label, body, share in layout.right_boxes:
+    boxes = layout.right_boxes
+    if content.producer is not None:  # only forms with a producer box get one filled in
+        boxes = [(_PRODUCER, lambda c: c.producer or "", 0.5)] + [
+            (label, body, share / 2) for label, body, share in boxes
+        ]
+    for label, body, share in boxes:
         height = remaining * share
         _box(pdf, x, top, w, height, label, body(content))
         top += height
@@ -330,9 +336,8 @@ def _draw_bottom_block(
     pdf.setDash(2, 2)
     pdf.rect(MARGIN + half + 8, _y(sig_bottom), half - 16, sig_bottom - sig_top)
     pdf.setDash()
-    _text(pdf, MARGIN + half + 8, sig_bottom + 2,
-          f"{content.signer_name}{', ' + content.signer_title if content.signer_title else ''}"
-          f"\n{content.department_name}", _BODY, half - 16)  # fmt: skip
+    _text(pdf, MARGIN + half + 8, sig_bottom + 2, _signatory(content), _BODY,
+          half - 16)  # fmt: skip
     return SignaturePlacement(0, MARGIN + half + 9, _y(sig_bottom) + 1, MARGIN + _CONTENT_W - 9,
                         _y(sig_top) - 1)  # fmt: skip
 
@@ -449,6 +454,14 @@ def _description_with_hs(line: GoodsLine, content: CertificateContent) -> str:
     return f"{line.packages_and_description}\nHS: {line.hs_code}"
 
 
+def _signatory(content: CertificateContent) -> str:
+    """Who signs: the approving leader once known (the visible signature names them too)."""
+    if not content.signer_name:
+        return content.department_name
+    title = f", {content.signer_title}" if content.signer_title else ""
+    return f"{content.signer_name}{title}\n{content.department_name}"
+
+
 def _declaration(content: CertificateContent, layout: _Layout) -> str:
     if layout.agreement:
         compliance = (f"and that they comply with the origin requirements specified for these "
@@ -525,6 +538,8 @@ _FTA_LEFT = [
      lambda c: _party(c.consignee)),
     ("3. Means of transport and route (as far as known)", _transport),
 ]  # fmt: skip
+
+_PRODUCER = "Producer's name, address and country (if known)"
 
 _OFFICIAL_USE = (
     "4. For Official Use\n[ ] Preferential Treatment Given\n[ ] Preferential "

@@ -126,6 +126,11 @@ class CertificateStore:
              ":box": rendering.signature_box, ":pending": "pending"},
         )  # fmt: skip
 
+    def record_signer(self, reference_number: str, signer_name: str) -> None:
+        """Record the leader whose signature the signed copy carries; only before publication."""
+        self._update(reference_number, "SET signer_name = :s", "#status = :pending",
+                     {":s": signer_name, ":pending": "pending"})  # fmt: skip
+
     def publish(
         self,
         reference_number: str,

@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.domain.errors import ConflictError
+
 FORMS = (
     "B", "D", "E", "AK", "VK", "AJ", "VJ", "AI", "AANZ", "AHK", "RCEP", "CPTPP",
     "EUR.1", "EUR.1 UK", "EAV", "VC", "S", "X",
@@ -110,7 +112,11 @@ class CertificateContent(_Printed):
     issue_date: date
     declaration_place: str = Field(max_length=100)
     declaration_date: date
-    signer_name: str = Field(max_length=100)
+    signer_name: str | None = Field(
+        default=None,
+        max_length=100,
+        description="printed under the signature; None until a leader has approved signing",
+    )
     signer_title: str = Field(default="", max_length=100)
     department_name: str = Field(max_length=200)
     sandbox: bool = False
@@ -138,6 +144,10 @@ def goods_summary(goods: list[GoodsLine]) -> str:
 
 def _first_words(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+class SigningNotApprovedError(ConflictError):
+    """A certificate is signed only after a leader of its department approved signing it."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,7 @@ class Rendering:
 
     verification_code_hash: str
     issue_date: date
-    signer_name: str
+    signer_name: str | None
     department_name: str
     signature_box: str
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Literal
 
 import iso3166
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.errors import NotFoundError, RuleViolationError
 
 ANY_COUNTRY = "*"
 EXPORTING_PARTY = "VN"
@@ -33,6 +34,9 @@ AttachmentKind = Literal[
     "other",
 ]
 
+PartyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+ProducerMode = Literal["same_as_exporter", "not_available", "confidential"]
+
 _CRITERION_PART = re.compile(r"^([A-Z]{2,4})(?:\s*(\d{1,3}(?:\.\d{1,2})?)\s*%)?$")
 
 
@@ -40,10 +44,34 @@ class _Entry(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
+class RetroactiveLimitExceededError(RuleViolationError):
+    """The goods left longer ago than the form allows a certificate to be issued for."""
+
+
 class RetroactiveRule(_Entry):
     after_days: int = Field(ge=0)
     max_days: int = Field(gt=0)
     remark: str
+    source: str
+
+    def remark_on(self, form_name: str, departure: date, issued_on: date) -> str | None:
+        """The remark a certificate issued on `issued_on` carries, if any; refuses one issued
+        later than the limit after the goods left."""
+        days_after = (issued_on - departure).days
+        if days_after > self.max_days:
+            raise RetroactiveLimitExceededError(
+                f"{form_name} cannot be issued more than {self.max_days} days after departure; "
+                f"the goods left on {departure.isoformat()}, {days_after} days before "
+                f"{issued_on.isoformat()}",
+                days_after_departure=days_after,
+            )
+        return self.remark if days_after > self.after_days else None
+
+
+class ProducerBox(_Entry):
+    """A form's producer box: what it prints when no producer is named."""
+
+    texts: dict[ProducerMode, str]
     source: str
 
 
@@ -73,8 +101,9 @@ class Form(_Entry):
     line_fields: dict[str, FieldLevel]
     remark_options: list[str]
     retroactive: RetroactiveRule | None
-    reference_party: Literal["importing_country"]
+    reference_party: Literal["importing_country"] | PartyCode
     required_attachments: list[RequiredAttachment]
+    producer_box: ProducerBox | None = None
 
     def applies_to(self, country: str) -> bool:
         if country in self.excluded_countries or country == EXPORTING_PARTY:
@@ -84,8 +113,17 @@ class Form(_Entry):
         return country in self.importing_countries
 
     def importing_party_code(self, importing_country: str) -> str:
-        """The 2 letters after `VN-` in a reference number."""
-        return importing_country
+        """The 2 letters after `VN-` in a reference number: the importing country's code, or
+        the agreement's fixed party code (e.g. `EU` under the EVFTA)."""
+        if self.reference_party == "importing_country":
+            return importing_country
+        return self.reference_party
+
+    def retroactive_remark(self, departure: date, issued_on: date) -> str | None:
+        """The retroactive-issuance remark due on `issued_on`, if the form has such a rule."""
+        if self.retroactive is None:
+            return None
+        return self.retroactive.remark_on(self.name, departure, issued_on)
 
     def line_field(self, name: str) -> FieldLevel:
         return self.line_fields.get(name, "optional")

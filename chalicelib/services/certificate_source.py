@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,17 +10,17 @@ from chalicelib.adapters.certificate_store import AllocationRequest
 from chalicelib.domain.certificate import CertificateContent, GoodsLine, Party, Remarks
 from chalicelib.domain.dossiers import Dossier, Status, transition, vietnam_day
 from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.forms import Form, catalogue
 
+# The exporter's remarks the certificate ticks; the derived ones are worked out at issuance.
 REMARK_FLAGS = {
-    "issued_retroactively": "issued_retroactively",
-    "issued_retrospectively": "issued_retroactively",
-    "third_country_invoicing": "third_country_invoicing",
     "exhibition": "exhibition",
     "back_to_back": "back_to_back",
     "accumulation": "accumulation",
     "partial_cumulation": "partial_cumulation",
     "de_minimis": "de_minimis",
 }
+RETROACTIVE_FLAGS = {"issued_retroactively", "issued_retrospectively"}
 
 
 def country_name(code: str) -> str:
@@ -44,15 +44,20 @@ class DossierCertificateSource:
         return dossier  # type: ignore[no-any-return]
 
     def allocation_request(self, dossier_id: str) -> AllocationRequest:
+        """What numbering needs; refuses, before a number is drawn, a certificate that could
+        no longer be issued today (beyond the form's retroactive limit)."""
         dossier = self._dossier(dossier_id)
         department = self._departments.get(dossier.department_code)
+        form = catalogue().form(dossier.form)
+        today = vietnam_day(self._clock())
+        _retroactive_remark(dossier, form, today)
         country = dossier.importing_country or ""
         return AllocationRequest(
             dossier_id=dossier.id,
             issuer_code=department.issuer_code,
             issuer_name=department.name_en,
-            importing_party=country,
-            year=vietnam_day(self._clock()).year,
+            importing_party=form.importing_party_code(country),
+            year=today.year,
             exporter_name=dossier.exporter.name if dossier.exporter else dossier.trader_tax_code,
             importing_country=country,
             goods_summary=goods_summary(dossier),
@@ -66,9 +71,9 @@ class DossierCertificateSource:
         department = self._departments.get(dossier.department_code)
         if dossier.exporter is None or dossier.consignee is None or dossier.transport is None:
             raise ConflictError(f"Dossier {dossier_id} is not complete enough to print")
-        today = vietnam_day(self._clock())
+        form = catalogue().form(dossier.form)
+        today = vietnam_day(self._clock())  # the issue date printed: the day of rendering
         transport = dossier.transport
-        leader = dossier.signing_leader or _first_leader(department)
         return CertificateContent(
             form=dossier.form,
             reference_number=reference_number,
@@ -76,6 +81,7 @@ class DossierCertificateSource:
                            country="VIET NAM", local_name=dossier.exporter.name_vi),
             consignee=Party(name=dossier.consignee.name, address=dossier.consignee.address,
                             country=country_name(dossier.consignee.country)),
+            producer=_producer(dossier, form),
             transport={
                 "departure_date": transport.departure_date,
                 "mode": transport.mode,
@@ -88,19 +94,23 @@ class DossierCertificateSource:
             invoice={"number": dossier.invoice.number, "date": dossier.invoice.date}
             if dossier.invoice else {"number": "-", "date": today},
             third_country_invoice=_third_country(dossier),
-            remarks=_remarks(dossier),
+            remarks=_remarks(dossier, form, today),
             importing_country=country_name(dossier.consignee.country),
             importing_country_code=dossier.consignee.country,
             place_of_issue="Viet Nam",
             issue_date=today,
             declaration_place="Viet Nam",
             declaration_date=vietnam_day(dossier.submitted_at or self._clock()),
-            signer_name=leader,
+            signer_name=dossier.signing_leader,
             signer_title="Leader",
             department_name=department.name_en,
             sandbox=department.is_sandbox,
             verification_url=verification_url,
         )  # fmt: skip
+
+    def signing_leader(self, dossier_id: str) -> str | None:
+        """The leader who approved signing the dossier's certificate, once one has."""
+        return self._dossier(dossier_id).signing_leader
 
     def issued_update(
         self, dossier_id: str, reference_number: str, pdf_key: str, issued_at: datetime
@@ -140,13 +150,6 @@ def goods_summary(dossier: Dossier) -> str:
     return (first[:150] + more)[:200]
 
 
-def _first_leader(department: Any) -> str:
-    from chalicelib.domain.departments import ContactRole
-
-    leaders = department.contacts_in(ContactRole.SIGNING_LEADER)
-    return leaders[0].name if leaders else department.name_en
-
-
 def _line(index: int, line: Any) -> GoodsLine:
     criterion = line.origin_criterion
     return GoodsLine(
@@ -175,10 +178,33 @@ def _third_country(dossier: Dossier) -> dict[str, Any] | None:
     }
 
 
-def _remarks(dossier: Dossier) -> Remarks:
-    flags = {
-        REMARK_FLAGS[code]: True
-        for code in [*dossier.remarks, *dossier.derived_remarks]
-        if code in REMARK_FLAGS
-    }
-    return Remarks(**flags)
+def _remarks(dossier: Dossier, form: Form, issued_on: date) -> Remarks:
+    """The exporter's remarks plus those derived from the dossier on the day of issue.
+
+    Retroactive issuance is judged on the issue date, not on the submission day: amendments
+    can carry a timely submission past the form's limit.
+    """
+    flags = {REMARK_FLAGS[code]: True for code in dossier.remarks or [] if code in REMARK_FLAGS}
+    tci = dossier.third_country_invoicing is not None
+    retroactive = _retroactive_remark(dossier, form, issued_on) in RETROACTIVE_FLAGS
+    return Remarks(
+        **flags,
+        third_country_invoicing=tci and "third_country_invoicing" in form.remark_options,
+        issued_retroactively=retroactive,
+    )
+
+
+def _retroactive_remark(dossier: Dossier, form: Form, issued_on: date) -> str | None:
+    if dossier.transport is None:
+        return None
+    return form.retroactive_remark(dossier.transport.departure_date, issued_on)
+
+
+def _producer(dossier: Dossier, form: Form) -> str | None:
+    """What the form's producer box prints; None on forms without one."""
+    box, producer = form.producer_box, dossier.producer
+    if box is None or producer is None:
+        return None
+    if producer.mode == "named":
+        return "\n".join(part for part in (producer.name, producer.address) if part)
+    return box.texts[producer.mode]

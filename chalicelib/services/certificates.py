@@ -17,6 +17,7 @@ from chalicelib.domain.certificate import (
     Rendering,
     SignatureAppearance,
     SignaturePlacement,
+    SigningNotApprovedError,
     VerificationResult,
     hash_verification_code,
     is_publicly_verifiable,
@@ -57,6 +58,10 @@ class CertificateSource(Protocol):
         self, dossier_id: str, reference_number: str, verification_url: str
     ) -> CertificateContent: ...
 
+    def signing_leader(self, dossier_id: str) -> str | None:
+        """The name of the leader who approved signing, None before approval."""
+        ...
+
     def issued_update(
         self, dossier_id: str, reference_number: str, pdf_key: str, issued_at: datetime
     ) -> Any:
@@ -74,7 +79,7 @@ class CertificateIssuance:
         store: Any,
         files: Any,
         source: CertificateSource,
-        signer: Callable[[], CertificateSigner],
+        signer: Callable[[bool], CertificateSigner],
         render: Callable[[CertificateContent], RenderedPdf],
         public_base_url: str,
         notifier: CertificateIssuedNotifier | None = None,
@@ -108,16 +113,26 @@ class CertificateIssuance:
         return str(key)
 
     def sign_certificate(self, dossier_id: str) -> str:
-        """Sign the rendered certificate as the leader; returns the signed copy's S3 key."""
+        """Sign the rendered certificate as the approving leader; returns the signed copy's key.
+
+        The visible signature names the leader who approved signing (the page was rendered
+        before anyone approved), the department and the signing time.
+        """
         record = self._pending(dossier_id)
-        if not record.signature_box or not record.signer_name:
+        if not record.signature_box:
             raise ConflictError(f"Certificate {record.reference_number} is not rendered yet")
+        leader = self._source.signing_leader(dossier_id)
+        if not leader:
+            raise SigningNotApprovedError(f"No leader has approved signing dossier {dossier_id}")
         slug = parse_reference(record.reference_number).slug
         unsigned = self._files.get(f"certificates/{slug}/unsigned.pdf")
-        appearance = SignatureAppearance(record.signer_name, record.department_name or "",
+        appearance = SignatureAppearance(leader, record.department_name or "",
                                          placement_from_text(record.signature_box))  # fmt: skip
-        signed = self._signer().sign(unsigned, appearance)
-        return str(self._files.put_working_copy(slug, "signed", signed))
+        signed = self._signer(record.sandbox).sign(unsigned, appearance)
+        key = self._files.put_working_copy(slug, "signed", signed)
+        self._store.record_signer(record.reference_number, leader)
+        logger.info("certificate signed", reference=record.reference_number)
+        return str(key)
 
     def publish_certificate(self, dossier_id: str) -> str:
         """Store the signed file once, then mark certificate and dossier issued together."""
@@ -186,11 +201,14 @@ class CertificateVerification:
         return VerificationResult.of(record)
 
 
-def build_signer(deps: Any) -> CertificateSigner:
-    """The stage's signer: KMS when a key id is set, else the key in the signing secret.
+def build_signer(deps: Any, sandbox: bool = False) -> CertificateSigner:
+    """The signer for a department: a live one signs with the stage's KMS key when a key id is
+    set (else the key in the signing secret); a sandbox one always with a test key from
+    Secrets Manager, never with KMS.
 
-    The secret holds the leader's certificate and chain in both cases (and, outside
-    production, the private key and a local time-stamp authority).
+    The stage's secret holds the leader's certificate and chain (and, outside production, the
+    private key and a local time-stamp authority). Sandbox departments of a stage that signs
+    with KMS need `SANDBOX_SIGNING_SECRET_NAME`; without it their signing is refused.
     """
     from chalicelib.adapters import signing
 
@@ -198,6 +216,9 @@ def build_signer(deps: Any) -> CertificateSigner:
     # "local:" (or nothing) selects the time-stamp authority whose key is in the secret.
     tsa_url = config.TIMESTAMP_AUTHORITY_URL
     tsa_url = tsa_url if tsa_url.startswith(("http://", "https://")) else None
+    if sandbox:
+        name = config.SANDBOX_SIGNING_SECRET_NAME or config.SIGNING_SECRET_NAME
+        return signing.signer_from_secret(deps.secretsmanager, name, tsa_url)
     if config.SIGNING_KMS_KEY_ID:
         secret = signing.read_secret(deps.secretsmanager, config.SIGNING_SECRET_NAME)
         timestamps = signing.TimestampSource(url=tsa_url, local=secret.tsa)
@@ -213,7 +234,7 @@ def issuance(
 
     return CertificateIssuance(
         deps.certificate_store, deps.certificate_files, source,
-        lambda: deps.certificate_signer, render_certificate_pdf,
+        deps.certificate_signer_for, render_certificate_pdf,
         deps.settings.PUBLIC_BASE_URL, notifier, deps.clock,
     )  # fmt: skip
 

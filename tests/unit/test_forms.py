@@ -1,6 +1,14 @@
+from datetime import date, timedelta
+
 import pytest
 
-from chalicelib.domain.forms import catalogue, criterion_problems, parse_origin_criterion
+from chalicelib.domain.forms import (
+    RetroactiveLimitExceededError,
+    catalogue,
+    criterion_problems,
+    parse_origin_criterion,
+)
+from chalicelib.domain.reference_numbers import format_reference
 
 REQUIRED_FORMS = [
     "B",
@@ -47,8 +55,66 @@ def test_form_applies_to_its_agreements_importing_countries(form, country, appli
     assert catalogue().form(form).applies_to(country) is applies
 
 
-def test_importing_party_code_is_the_importing_countrys_alpha2():
-    assert catalogue().form("VK").importing_party_code("KR") == "KR"
+@pytest.mark.parametrize(
+    ("form", "country", "party"),
+    [
+        ("B", "AE", "AE"),
+        ("D", "TH", "TH"),
+        ("D", "SG", "SG"),
+        ("E", "CN", "CN"),
+        ("VK", "KR", "KR"),
+        ("AHK", "HK", "HK"),
+        ("RCEP", "NZ", "NZ"),
+        ("EAV", "RU", "RU"),
+        ("EUR.1", "DE", "EU"),
+        ("EUR.1", "FR", "EU"),
+        ("EUR.1 UK", "GB", "UK"),
+    ],
+)
+def test_importing_party_in_the_reference_number_comes_from_the_catalogue(form, country, party):
+    assert catalogue().form(form).importing_party_code(country) == party
+
+
+def test_every_form_gives_each_of_its_countries_a_printable_importing_party():
+    for form in catalogue().forms:
+        countries = ["AE", "US"] if form.importing_countries == "*" else form.importing_countries
+        for country in countries:
+            reference = format_reference(form.importing_party_code(country), 2026, "47", 1)
+            assert str(reference).startswith("VN-"), (form.code, country)
+
+
+@pytest.mark.parametrize(
+    ("form", "days", "remark"),
+    [
+        ("D", 0, None),
+        ("D", 3, None),
+        ("D", 4, "issued_retroactively"),
+        ("D", 365, "issued_retroactively"),
+        ("AK", 7, None),
+        ("AK", 8, "issued_retroactively"),
+        ("EUR.1", 0, None),
+        ("EUR.1", 1, "issued_retrospectively"),
+        ("B", 400, None),
+    ],
+)
+def test_retroactive_remark_follows_the_forms_rule(form, days, remark):
+    departed = date(2026, 12, 2)
+
+    found = catalogue().form(form).retroactive_remark(departed, departed + timedelta(days=days))
+
+    assert found == remark
+
+
+def test_form_d_cannot_be_issued_more_than_a_year_after_departure():
+    departed = date(2026, 12, 2)
+
+    with pytest.raises(RetroactiveLimitExceededError, match="365 days after departure"):
+        catalogue().form("D").retroactive_remark(departed, departed + timedelta(days=366))
+
+
+def test_only_forms_with_a_producer_box_print_one():
+    assert catalogue().form("RCEP").producer_box.texts["same_as_exporter"] == "SAME"
+    assert catalogue().form("D").producer_box is None
 
 
 def test_line_field_rules_are_data():

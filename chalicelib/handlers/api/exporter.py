@@ -36,6 +36,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.goods_csv import MAX_CSV_BYTES
 from chalicelib.domain.identity import Access, Principal, Role
 from chalicelib.domain.traders import TraderDetails, TraderProfile, TraderRegistration
+from chalicelib.handlers.api.receipts import ReceiptNumber
 from chalicelib.handlers.api.routing import Call, Reply, endpoint
 from chalicelib.services.idempotency import request_hash, run_once
 from chalicelib.wiring import container
@@ -66,6 +67,7 @@ class TraderView(TraderRegistration):
 class DossierWithHistory(_Body):
     dossier: Dossier
     history: list[HistoryEvent]
+    receipt: ReceiptNumber | None = None
 
 
 class DossierPage(_Body):
@@ -196,8 +198,12 @@ def list_dossiers(call: Call) -> DossierPage:
     tags=("dossiers",),
 )
 def read_dossier(call: Call, dossier_id: str) -> DossierWithHistory:
-    dossier, history = container().dossier_service.read(call.caller, dossier_id)
-    return DossierWithHistory(dossier=dossier, history=history)
+    deps = container()
+    dossier, history = deps.dossier_service.read(call.caller, dossier_id)
+    receipt = deps.receipt_store.receipt_of_dossier(dossier.id)
+    return DossierWithHistory(
+        dossier=dossier, history=history, receipt=ReceiptNumber.of(receipt) if receipt else None
+    )
 
 
 @endpoint(

@@ -31,6 +31,22 @@ REPORT_READERS = Access.only(Role.OPERATIONS, Role.AUDITOR)
 DOWNLOAD_SECONDS = 300
 
 
+class ReceiptNumber(BaseModel):
+    """Which receipt a dossier's fee got: form number, series and 7-digit number."""
+
+    model_config = ConfigDict(defer_build=True)
+    form_number: str
+    series: str
+    number: str
+    test_receipt: bool
+
+    @classmethod
+    def of(cls, receipt: Receipt) -> ReceiptNumber:
+        key = receipt.key
+        return cls(form_number=key.form_number, series=key.series, number=key.number_text,
+                   test_receipt=receipt.test_receipt)  # fmt: skip
+
+
 class ReceiptView(BaseModel):
     model_config = ConfigDict(defer_build=True)
     form_number: str
@@ -110,6 +126,8 @@ def dossier_receipt(call: Call, dossier_id: str) -> ReceiptDownload:
         dossier_id, call.caller.tax_code, store=deps.receipt_store
     )
     files = deps.receipt_files
+    # NOTE: VNPT receipts have no links: PublishService has no download operation (the file
+    # is fetched from VNPT's portal service, whose specification the department must supply).
     return ReceiptDownload(
         receipt=ReceiptView.of(receipt),
         pdf_url=files.download_url(receipt.pdf_key, DOWNLOAD_SECONDS),

@@ -98,6 +98,7 @@ class SampleDossiers:
     def __init__(self, table, base_url: str, samples: dict[str, str],
                  sandbox: frozenset[str] = frozenset()):  # fmt: skip
         self._table, self._base, self._samples, self._sandbox = table, base_url, samples, sandbox
+        self.unapproved: set[str] = set()  # dossiers no leader has approved signing yet
         for dossier_id in samples:
             table.put_item(Item={"PK": f"DOSSIER#{dossier_id}", "SK": "META",
                                  "status": "awaiting_signature"})  # fmt: skip
@@ -122,6 +123,11 @@ class SampleDossiers:
 
     def certificate_content(self, dossier_id: str, reference_number: str, url: str):
         return self._content(dossier_id, reference_number, url)
+
+    def signing_leader(self, dossier_id: str) -> str | None:
+        if dossier_id in self.unapproved:
+            return None
+        return self._content(dossier_id, "VN-XX 26/00/00001", self._base).signer_name
 
     def issued_update(self, dossier_id, reference_number, pdf_key, issued_at):
         return DossierIssuedUpdate(dossier_id, reference_number, pdf_key, issued_at)

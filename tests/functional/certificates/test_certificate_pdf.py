@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import pypdfium2
 import pytest
 
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
 from chalicelib.domain.certificate import CertificateContent
+from tests.functional.certificates.pdf_text import pages_text as _pages_text
+from tests.functional.certificates.pdf_text import ticked
 from tests.functional.certificates.samples import content_from_sample, load_sample
 
 URL = "https://verify.coissuer.example.vn/verify/VN-CN-26-03-00001?code=abc"
-
-
-def _pages_text(pdf: bytes) -> list[str]:
-    document = pypdfium2.PdfDocument(pdf)
-    return [page.get_textpage().get_text_range().replace("\r\n", "\n") for page in document]
 
 
 def _content(name: str = "form-e-footwear-cn", **changes: object) -> CertificateContent:
@@ -49,6 +45,51 @@ def test_form_d_prints_its_numbered_boxes_and_remark_ticks():
                   "12. Certification", "13. Remarks", "Third Country Invoicing",
                   "Back-to-Back", "Issued Retroactively", "FORM D"):  # fmt: skip
         assert label in text, label
+
+
+@pytest.mark.parametrize("retroactive", [True, False])
+def test_form_d_ticks_issued_retroactively_only_when_retroactive(retroactive):
+    content = _content("form-d-coffee-th", form="D",
+                       remarks={"issued_retroactively": retroactive})  # fmt: skip
+
+    pdf = render_certificate_pdf(content).pdf
+
+    assert ticked(pdf, "Issued Retroactively") is retroactive
+    assert ticked(pdf, "Exhibition") is False
+
+
+def test_form_d_ticks_the_exporters_remarks():
+    content = _content("form-d-coffee-th", form="D", remarks={"back_to_back": True})
+
+    pdf = render_certificate_pdf(content).pdf
+
+    assert ticked(pdf, "Back-to-Back") is True
+    assert ticked(pdf, "Issued Retroactively") is False
+
+
+def test_rcep_prints_the_producer_box_with_its_text():
+    content = _content("form-d-coffee-th", form="RCEP", producer="Ea Tam Roastery, Dak Lak")
+
+    text = _pages_text(render_certificate_pdf(content).pdf)[0]
+
+    assert "Producer's name, address and country (if known)" in text
+    assert "Ea Tam Roastery, Dak Lak" in text
+
+
+def test_a_certificate_without_a_producer_has_no_producer_box():
+    text = _pages_text(render_certificate_pdf(_content("form-d-coffee-th", form="D")).pdf)[0]
+
+    assert "Producer's name" not in text
+
+
+def test_before_approval_the_page_names_the_department_not_a_leader():
+    content = _content(signer_name=None)
+
+    text = _pages_text(render_certificate_pdf(content).pdf)[0]
+
+    assert "Nguyễn Văn Đức" not in text
+    assert "Deputy Director" not in text
+    assert content.department_name in text.replace("\n", " ")
 
 
 def test_eur1_carries_retrospective_and_duplicate_remarks_in_box_7():

@@ -12,7 +12,7 @@ from chalicelib.adapters.certificate_files import CertificateFiles
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
 from chalicelib.adapters.certificate_store import CertificateStore
 from chalicelib.adapters.signing import SigningSecret, local_signer
-from chalicelib.domain.certificate import CertificateStatus
+from chalicelib.domain.certificate import CertificateStatus, SigningNotApprovedError
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.services.certificates import (
     NOT_FOUND,
@@ -51,7 +51,8 @@ def world(table, s3, pki_secret):
     signer = local_signer(pki_secret)
     notifier = RecordingNotifier()
     store, files = CertificateStore(table), CertificateFiles(s3, BUCKET)
-    issuance = CertificateIssuance(store, files, dossiers, lambda: signer, render_certificate_pdf,
+    issuance = CertificateIssuance(store, files, dossiers, lambda sandbox: signer,
+                                   render_certificate_pdf,
                                    BASE, notifier, clock=lambda: NOW)  # fmt: skip
     return issuance, CertificateVerification(store), dossiers, files, notifier, store
 
@@ -203,3 +204,16 @@ def test_exporter_download_link_is_presigned_and_short_lived(world):
 
     query = parse_qs(urlparse(url).query)
     assert query.get("X-Amz-Expires") == ["300"] or query.get("Expires")
+
+
+def test_a_certificate_no_leader_approved_is_not_signed(world):
+    issuance, _verification, dossiers, files, _notifier, store = world
+    issuance.render_certificate("d-coffee")
+    dossiers.unapproved.add("d-coffee")
+
+    with pytest.raises(SigningNotApprovedError):
+        issuance.sign_certificate("d-coffee")
+
+    slug = store.get_by_dossier("d-coffee").reference_number.replace(" ", "-").replace("/", "-")
+    with pytest.raises(NotFoundError):
+        files.get(f"certificates/{slug}/signed.pdf")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
-import types
-import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +10,11 @@ import pytest
 from chalicelib.adapters.certificate_pdf import render_certificate_pdf
 from chalicelib.adapters.signing import SigningSecret, local_signer
 from chalicelib.domain.certificate import CertificateContent, SignatureAppearance
+from tests.functional.certificates.independent_checks import (
+    endesive_results,
+    pyhanko_status,
+    tampered,
+)
 from tests.functional.certificates.samples import SAMPLE_NAMES, content_from_sample, load_sample
 from tools.test_ca import create_test_pki
 
@@ -49,22 +51,9 @@ def signed(pki) -> dict[str, Signed]:
     return result
 
 
-def _pyhanko_status(pdf: bytes, ca_pem: str):
-    from asn1crypto import pem, x509
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    root = x509.Certificate.load(pem.unarmor(ca_pem.encode())[2])
-    reader = PdfFileReader(io.BytesIO(pdf))
-    [signature] = reader.embedded_signatures
-    context = ValidationContext(trust_roots=[root], allow_fetching=False)
-    return validate_pdf_signature(signature, context)
-
-
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_signed_sample_validates_in_pyhanko_as_pades_with_trusted_timestamp(signed, name):
-    status = _pyhanko_status(signed[name].pdf, signed[name].ca_pem)
+    status = pyhanko_status(signed[name].pdf, signed[name].ca_pem)
 
     assert status.bottom_line, status.pretty_print_details()
     assert status.coverage.name == "ENTIRE_FILE"
@@ -73,69 +62,9 @@ def test_signed_sample_validates_in_pyhanko_as_pades_with_trusted_timestamp(sign
     assert status.signing_cert.subject.native["common_name"] == "Nguyễn Văn Đức"
 
 
-class _CryptographyChain:
-    """Certificate path check by pyca/cryptography, in place of endesive's `certvalidator`.
-
-    certvalidator relies on oscrypto, which cannot parse OpenSSL 3.0.1x version strings;
-    endesive still checks the document hash, the CMS signature and the time-stamp itself.
-    """
-
-    def __init__(self, cert, othercerts, trustedcerts):
-        self._cert, self._others, self._trusted = cert, othercerts or [], trustedcerts or []
-
-    def validate_usage(self, key_usage, extended_key_usage):
-        from certvalidator.errors import PathValidationError  # the class endesive catches
-        from cryptography import x509
-        from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
-
-        def load(cert):
-            with warnings.catch_warnings():  # endesive adds certifi's roots; one is malformed
-                warnings.simplefilter("ignore")
-                return x509.load_der_x509_certificate(cert.dump())
-
-        verifier = (
-            PolicyBuilder()
-            .store(Store([load(c) for c in self._trusted]))
-            .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(),
-                                ee_policy=ExtensionPolicy.permit_all())
-            .build_client_verifier()
-        )  # fmt: skip
-        try:
-            verifier.verify(load(self._cert), [load(c) for c in self._others])
-        except Exception as exc:
-            raise PathValidationError(str(exc)) from exc
-
-
-def _import_endesive_verifier():
-    """endesive imports `certvalidator`, whose oscrypto dependency fails to import on OpenSSL
-    3.0.1x (it cannot parse the two-digit patch number). The chain is checked by
-    `_CryptographyChain` instead, so only certvalidator's error classes are needed."""
-    try:
-        import certvalidator  # noqa: F401
-    except Exception:
-        stub, errors = types.ModuleType("certvalidator"), types.ModuleType("certvalidator.errors")
-        for name in ("ValidationError", "PathBuildingError", "PathValidationError"):
-            setattr(errors, name, type(name, (Exception,), {}))
-        stub.errors = errors
-        sys.modules.update({"certvalidator": stub, "certvalidator.errors": errors})
-    from endesive.pdf.verify import PDFVerifier
-
-    return PDFVerifier
-
-
-def _endesive_results(pdf: bytes, ca_pem: str):
-    PDFVerifier = _import_endesive_verifier()  # noqa: N806
-
-    class Verifier(PDFVerifier):
-        def _validator(self, cert, othercerts=None, trustedcerts=None, allow_fetching=False):
-            return _CryptographyChain(cert, othercerts, trustedcerts)
-
-    return Verifier(pdf, [ca_pem.encode()]).verify_all_signatures()
-
-
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_signed_sample_validates_in_endesive(signed, name):
-    [result] = _endesive_results(signed[name].pdf, signed[name].ca_pem)
+    [result] = endesive_results(signed[name].pdf, signed[name].ca_pem)
 
     assert (result.hashok, result.signatureok, result.certok) == (True, True, True)
     assert result.tspok is True
@@ -182,21 +111,14 @@ def test_sandbox_certificate_carries_the_specimen_mark(signed):
     assert "SPECIMEN" not in real.get_textpage().get_text_range()
 
 
-def _tampered(pdf: bytes) -> bytes:
-    """Change one character of the first page's text stream owner: the document info title."""
-    marker = b"/Creator (coissuer)"
-    assert marker in pdf
-    return pdf.replace(marker, b"/Creator (coissuex)", 1)
-
-
 def test_tampered_copy_fails_pyhanko_and_endesive(signed):
     original = signed["form-d-coffee-th"]
-    tampered = _tampered(original.pdf)
+    copy = tampered(original.pdf)
 
-    status = _pyhanko_status(tampered, original.ca_pem)
+    status = pyhanko_status(copy, original.ca_pem)
     assert not status.intact
     assert not status.bottom_line
-    [result] = _endesive_results(tampered, original.ca_pem)
+    [result] = endesive_results(copy, original.ca_pem)
     assert not result.hashok
 
 
