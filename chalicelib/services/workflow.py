@@ -28,6 +28,7 @@ from chalicelib.domain.errors import (
     RuleViolationError,
 )
 from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.payments import PaymentStatus
 from chalicelib.telemetry import count_event, logger
 
 SYSTEM = "system:workflow"
@@ -115,6 +116,8 @@ class Lifecycle:
             self._hold_payment(dossier, token)
             return
         if step == "review" and dossier.status == Status.AWAITING_PAYMENT:
+            if not self._fee_paid(dossier.id):
+                raise ConflictError(f"Dossier {dossier_id} waits for a fee the bank has not paid")
             dossier = self.move(dossier, Status.PAID, SYSTEM, "fee paid")
             count_event("DossierPaid")
             self.notify(dossier_id, "paid")
@@ -150,6 +153,10 @@ class Lifecycle:
             raise ConflictError(f"Dossier {dossier.id} is {dossier.status}; no fee is awaited")
         self.deps.payments.await_payment(dossier.id, token)
         logger.info("waiting for payment", dossier_id=dossier.id)
+
+    def _fee_paid(self, dossier_id: str) -> bool:
+        order = self.deps.payments.store.order_for_dossier(dossier_id)
+        return order is not None and order.status is PaymentStatus.PAID
 
     def _set_review_deadline(self, dossier: Dossier) -> None:
         if dossier.department_code is None:
@@ -282,6 +289,12 @@ class Lifecycle:
         if dossier.status != Status.NEEDS_ATTENTION or dossier.attention is None:
             raise ConflictError(f"A dossier in status {dossier.status} needs no retry")
         resume_at = RESUME_AT.get(dossier.attention.step, "start")
+        payment_required = False
+        if dossier.attention.step == "payment" and not self._fee_paid(dossier_id):
+            # The fee is still to come: the new execution waits for it as the first one did.
+            payment_required = True
+        elif dossier.attention.step == "payment":
+            resume_at = "review"
         back_to = dossier.attention_from or Status.SUBMITTED
         attempt = max(dossier.attempt, 1) + 1
         self.move(
@@ -294,7 +307,7 @@ class Lifecycle:
         )
         return str(
             self.deps.workflow.start(
-                dossier_id, attempt, payment_required=False, resume_at=resume_at
+                dossier_id, attempt, payment_required=payment_required, resume_at=resume_at
             )
         )
 
