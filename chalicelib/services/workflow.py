@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,8 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     NotFoundError,
     RuleViolationError,
+    StaleVersionError,
+    TransientError,
 )
 from chalicelib.domain.identity import Principal, Role
 from chalicelib.domain.payments import PaymentStatus
@@ -33,6 +36,7 @@ from chalicelib.telemetry import count_event, logger
 
 SYSTEM = "system:workflow"
 REVIEW_HOURS = 6
+RECEIPT_CLEAR_TRIES = 5
 # Where a retried execution resumes, by the step that failed.
 RESUME_AT = {
     "payment": "start",
@@ -54,6 +58,14 @@ WAITING_STATUSES = {
     "amendment": {Status.AMENDMENT_REQUESTED},
     "signature": {Status.AWAITING_SIGNATURE},
 }
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What an operations retry did: the receipt issued again, the execution started."""
+
+    receipt: str | None
+    execution_arn: str | None
 
 
 class Lifecycle:
@@ -90,16 +102,16 @@ class Lifecycle:
         moved, event = transition(dossier, to, actor, reason, self.clock())
         if changes:
             moved = moved.model_copy(update=changes)
-        self.dossiers.save_dossier(moved, dossier.version, [event])
+        self.dossiers.save_dossier(moved, dossier.version, [event], dossier.status)
         logger.info(
             "dossier moved", dossier_id=dossier.id, from_status=dossier.status, to_status=to
         )
         return moved
 
     def amend(self, dossier: Dossier, **changes: Any) -> Dossier:
-        """Save changes that are not a status move (version-checked, no history event)."""
+        """Save changes that are not a status move (checked on version and status)."""
         changed = dossier.changed(self.clock(), **changes)
-        self.dossiers.save_dossier(changed, dossier.version, [])
+        self.dossiers.save_dossier(changed, dossier.version, [], dossier.status)
         return changed
 
     def complete(self, dossier_id: str, step: str, output: dict[str, Any]) -> bool:
@@ -269,7 +281,9 @@ class Lifecycle:
                 count_event("DossierExpired")
             return
         if outcome == "receipt_needs_attention":
-            self.amend(dossier, receipt_attention=record)
+            flagged = dossier.changed(self.clock(), receipt_attention=record)
+            self.deps.attention_list.flag_receipt(dossier, flagged)
+            logger.warning("receipt needs attention", dossier_id=dossier_id, error=record.error)
             count_event("ReceiptNeedsAttention")
             return
         if dossier.status == Status.NEEDS_ATTENTION:
@@ -283,17 +297,55 @@ class Lifecycle:
         )
         count_event("DossierNeedsAttention", step=record.step)
 
-    def retry(self, dossier_id: str, principal: Principal) -> str:
-        """Operations resume a dossier at the step that failed, in a new execution."""
+    def retry(self, dossier_id: str, principal: Principal) -> RetryOutcome:
+        """Operations issue a failed receipt again, and resume a stopped workflow at the step
+        that failed, in a new execution."""
         dossier = self.dossier(dossier_id)
+        stopped = dossier.status == Status.NEEDS_ATTENTION and dossier.attention is not None
+        if dossier.receipt_attention is None and not stopped:
+            raise ConflictError(f"A dossier in status {dossier.status} needs no retry")
+        receipt = None
+        if dossier.receipt_attention is not None:
+            receipt = self.retry_receipt(dossier_id, principal)
+            dossier = self.dossier(dossier_id)
+        if not stopped:
+            return RetryOutcome(receipt=receipt, execution_arn=None)
+        return RetryOutcome(receipt=receipt, execution_arn=self._resume(dossier, principal))
+
+    def retry_receipt(self, dossier_id: str, principal: Principal) -> str | None:
+        """Issue the dossier's receipt again: once per payment, so a repeat issues nothing new."""
+        from chalicelib.services.receipt_orders import issue_receipt_for_dossier
+
+        receipt = issue_receipt_for_dossier(self.deps, dossier_id)
+        self.receipt_issued(dossier_id)
+        logger.info("receipt issued on retry", dossier_id=dossier_id, actor=principal.actor)
+        count_event("ReceiptRetried")
+        return receipt
+
+    def receipt_issued(self, dossier_id: str) -> None:
+        """Take a receipt failure off the attention list once the receipt exists."""
+        for _ in range(RECEIPT_CLEAR_TRIES):
+            dossier = self.dossier(dossier_id)
+            if dossier.receipt_attention is None:
+                return
+            cleared = dossier.changed(self.clock(), receipt_attention=None)
+            try:
+                self.deps.attention_list.clear_receipt(dossier, cleared)
+                return
+            except StaleVersionError:
+                continue  # review or signing moved the dossier meanwhile: read it again
+        raise TransientError("The dossier kept changing; retry", dossier_id=dossier_id)
+
+    def _resume(self, dossier: Dossier, principal: Principal) -> str:
         if dossier.status != Status.NEEDS_ATTENTION or dossier.attention is None:
             raise ConflictError(f"A dossier in status {dossier.status} needs no retry")
-        resume_at = RESUME_AT.get(dossier.attention.step, "start")
+        dossier_id, failed_step = dossier.id, dossier.attention.step
+        resume_at = RESUME_AT.get(failed_step, "start")
         payment_required = False
-        if dossier.attention.step == "payment" and not self._fee_paid(dossier_id):
+        if failed_step == "payment" and not self._fee_paid(dossier_id):
             # The fee is still to come: the new execution waits for it as the first one did.
             payment_required = True
-        elif dossier.attention.step == "payment":
+        elif failed_step == "payment":
             resume_at = "review"
         back_to = dossier.attention_from or Status.SUBMITTED
         attempt = max(dossier.attempt, 1) + 1
@@ -301,7 +353,7 @@ class Lifecycle:
             dossier,
             back_to,
             principal.actor,
-            f"retry from {dossier.attention.step}",
+            f"retry from {failed_step}",
             attempt=attempt,
             attention=None,
         )
@@ -428,7 +480,9 @@ def notify_issued(deps: Any, dossier_id: str) -> dict[str, str]:
 def issue_receipt(deps: Any, dossier_id: str) -> dict[str, str]:
     from chalicelib.services.receipt_orders import issue_receipt_for_dossier
 
-    return {"receipt": issue_receipt_for_dossier(deps, dossier_id) or ""}
+    receipt = issue_receipt_for_dossier(deps, dossier_id)
+    Lifecycle(deps).receipt_issued(dossier_id)
+    return {"receipt": receipt or ""}
 
 
 class SubmissionPayments:

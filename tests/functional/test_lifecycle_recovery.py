@@ -10,11 +10,13 @@ import pytest
 from chalicelib.domain.dossiers import Status
 from chalicelib.domain.errors import ReceiptProviderError
 from chalicelib.domain.receipt_provider import PublishedReceipt, ReceiptProvider
-from chalicelib.domain.receipts import Receipt
+from chalicelib.domain.receipts import Collector, Receipt
 from chalicelib.services.payments import Payments
+from chalicelib.services.receipts import ReceiptDesk
 from chalicelib.wiring import container
 from tests.functional.exporter_api import ready_draft
 from tests.functional.lifecycle_support import (
+    Staff,
     live_department,
     pay,
     wait_for_status,
@@ -154,3 +156,61 @@ def test_a_retry_after_a_failed_payment_step_resumes_at_review_once_the_fee_came
         "needs_attention", "awaiting_payment", "paid"
     ]  # fmt: skip
     assert wait_for_receipt(dossier_id).fee.amount == 60_000
+
+
+def test_a_failed_receipt_lets_review_and_signing_go_on_and_operations_issue_it_once(
+    stack: Stack, department: str
+) -> None:
+    # given a receipt provider that refuses while the dossier is paid, reviewed and signed
+    deps = container()
+    real_desk = deps.receipt_desk
+    provider: list[RefusingProvider] = []
+
+    def refusing_desk(collector: Collector) -> ReceiptDesk:
+        desk = real_desk(collector)
+        if not provider:
+            provider.append(RefusingProvider(desk.provider))
+        return ReceiptDesk(store=desk.store, provider=provider[0], now=desk.now)
+
+    deps.receipt_desk = refusing_desk  # type: ignore[method-assign]
+    staff = Staff(stack, department)
+    exporter, dossier_id = ready_draft(stack)
+    assert exporter.submit(dossier_id).status_code == 200
+    wait_for_status(dossier_id, Status.AWAITING_PAYMENT)
+    assert pay(stack, dossier_id, "FT-RECEIPT-1").status_code == 200
+    flagged = wait_until(
+        lambda: container().dossier_store.get_dossier(dossier_id).receipt_attention
+    )
+    assert staff.claim(dossier_id).status_code == 200
+    assert staff.decide(dossier_id, "approve").status_code == 200
+    assert staff.approve_signing(dossier_id).status_code == 200
+    issued = wait_for_status(dossier_id, Status.ISSUED, Status.NEEDS_ATTENTION)
+    assert issued.status == Status.ISSUED, issued.attention
+
+    # then the dossier is on the attention list for its receipt
+    flagged = wait_until(
+        lambda: container().dossier_store.get_dossier(dossier_id).receipt_attention
+    )
+    assert flagged.step == "receipt"
+    assert flagged.error == "ReceiptProviderError"
+    listed = attention_items(stack, department)
+    assert [(item["dossier_id"], item["attention_step"]) for item in listed] == [
+        (dossier_id, "receipt")
+    ]
+    assert listed[0]["status"] == "issued"
+
+    # when the provider is back and operations retry, twice
+    provider[0].down = False
+    first = operations_retry(stack, dossier_id)
+    second = operations_retry(stack, dossier_id)
+
+    # then the receipt is issued once, and the dossier leaves the list
+    assert first.status_code == 200, first.body
+    assert json_body(first)["receipt"] and json_body(first)["execution_arn"] is None
+    assert second.status_code == 409
+    assert len(provider[0].published) == 1
+    assert wait_for_receipt(dossier_id).fee.amount == 60_000
+    assert container().dossier_store.get_dossier(dossier_id).receipt_attention is None
+    assert attention_items(stack, department) == []
+    receipt = stack.http.get(f"/dossiers/{dossier_id}/receipt", headers=exporter.headers)
+    assert receipt.status_code == 200, receipt.body

@@ -77,11 +77,18 @@ class WorkQueue(BaseModel):
 class RetryView(BaseModel):
     model_config = ConfigDict(defer_build=True)
     dossier_id: str
-    execution_arn: str
+    execution_arn: str | None = Field(
+        description="The new execution, where the workflow had stopped at a failed step"
+    )
+    receipt: str | None = Field(
+        description="The receipt issued again, where the receipt step had failed"
+    )
 
 
-def work_item(dossier: Dossier, now: datetime) -> WorkItem:
+def work_item(dossier: Dossier, now: datetime, attention_step: str | None = None) -> WorkItem:
+    """`attention_step` names the failed step an attention-list entry is about."""
     due = dossier.review.due_at
+    attention = dossier.receipt_attention if attention_step == "receipt" else dossier.attention
     return WorkItem(
         dossier_id=dossier.id,
         status=dossier.status,
@@ -96,8 +103,8 @@ def work_item(dossier: Dossier, now: datetime) -> WorkItem:
         and dossier.status in (Status.SUBMITTED, Status.PAID, Status.UNDER_REVIEW),
         reviewer=dossier.review.reviewer,
         version=dossier.version,
-        attention_step=dossier.attention.step if dossier.attention else None,
-        attention_error=dossier.attention.error if dossier.attention else None,
+        attention_step=attention.step if attention else None,
+        attention_error=attention.error if attention else None,
     )
 
 
@@ -221,11 +228,15 @@ def approve_signing(call: Call, dossier_id: str) -> WorkItem:
     access=ATTENTION_READERS,
     query=QueueQuery,
     response=WorkQueue,
-    summary="Dossiers whose workflow stopped at a failed step",
+    summary="Dossiers whose workflow stopped at a failed step, and failed receipts",
     tags=("operations",),
 )
 def attention_queue(call: Call) -> WorkQueue:
-    return _queue(call, Status.NEEDS_ATTENTION.value)
+    query: QueueQuery = call.query
+    department = _department_of(call.caller, query.department)
+    entries, cursor = container().attention_list.page(department, query.limit, query.cursor)
+    items = [work_item(dossier, call.now, step) for dossier, step in entries]
+    return WorkQueue(items=items, next_cursor=cursor)
 
 
 @endpoint(
@@ -234,12 +245,14 @@ def attention_queue(call: Call) -> WorkQueue:
     "POST",
     access=OPERATIONS,
     response=RetryView,
-    summary="Resume a dossier at the step that failed",
+    summary="Issue a failed receipt again; resume a stopped dossier at the step that failed",
     tags=("operations",),
 )
 def retry(call: Call, dossier_id: str) -> RetryView:
-    arn = Lifecycle(container()).retry(dossier_id, call.caller)
-    return RetryView(dossier_id=dossier_id, execution_arn=arn)
+    outcome = Lifecycle(container()).retry(dossier_id, call.caller)
+    return RetryView(
+        dossier_id=dossier_id, execution_arn=outcome.execution_arn, receipt=outcome.receipt
+    )
 
 
 class CertificateDownload(BaseModel):
