@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.adapters.workflow import StepFunctionsWorkflow
 from chalicelib.domain.dossiers import Status
+from chalicelib.domain.notifications import NOTICES
 from chalicelib.wiring import container
 from tests.functional.exporter_api import ready_draft
 from tests.functional.lifecycle_support import (
@@ -21,6 +22,7 @@ from tests.functional.lifecycle_support import (
 from tests.stack import Stack, json_body
 
 DEPARTMENT = "DAK-LAK"  # where the coffee sample (Form D) is submitted
+EXPORTER_EMAIL = "export@krong-pac-coffee.example.com"  # the coffee trader, from the samples
 
 
 @pytest.fixture
@@ -231,12 +233,37 @@ def _sent_mail() -> list[object]:
     return list(ses_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-1"].sent_messages)
 
 
+def notices_to_the_exporter(dossier_id: str) -> list[tuple[str, str]]:
+    """(subject, body) of every mail sent to the sample trader about this dossier."""
+    return [
+        (message.subject, message.body)
+        for message in _sent_mail()
+        if dossier_id in message.subject and message.destinations["ToAddresses"] == [EXPORTER_EMAIL]
+    ]
+
+
+def assert_told_once_in_both_languages(dossier_id: str, *events: str) -> None:
+    notices = notices_to_the_exporter(dossier_id)
+    assert len(notices) == len(events), [subject for subject, _ in notices]
+    for event, (subject, body) in zip(events, notices, strict=True):
+        subject_vi, subject_en, body_vi, body_en = NOTICES[event]
+        assert subject_vi.format(dossier=dossier_id) in subject, (event, subject)
+        assert subject_en.format(dossier=dossier_id) in subject, (event, subject)
+        assert body_vi.format(dossier=dossier_id) in body, (event, body)
+        assert body_en.format(dossier=dossier_id) in body, (event, body)
+
+
 def test_the_exporter_downloads_the_certificate_and_was_told_in_both_languages(
     stack: Stack, department: str
 ) -> None:
     staff = Staff(stack, department)
     exporter, dossier_id = submitted_and_paid(stack)
     staff.claim(dossier_id)
+    comment = {"target": "/consignee/name", "comment": "Write the consignee's registered name"}
+    assert staff.decide(dossier_id, "amend", comments=[comment]).status_code == 200
+    wait_for_status(dossier_id, Status.AMENDMENT_REQUESTED)
+    assert exporter.call("POST", f"/dossiers/{dossier_id}/resubmission").status_code == 200
+    wait_for_token(dossier_id, "review")
     staff.decide(dossier_id, "approve")
     staff.approve_signing(dossier_id)
     wait_for_status(dossier_id, Status.ISSUED)
@@ -248,6 +275,25 @@ def test_the_exporter_downloads_the_certificate_and_was_told_in_both_languages(
     assert download.status_code == 200
     assert "X-Amz-Signature" in json_body(download)["pdf_url"]
     assert hidden.status_code == 404
+    assert_told_once_in_both_languages(
+        dossier_id, "submitted", "paid", "amendment_requested", "issued"
+    )
+    subject, body = notices_to_the_exporter(dossier_id)[-1]
+    assert (
+        subject == f"C/O của hồ sơ {dossier_id} đã được cấp / C/O for dossier {dossier_id} issued"
+    )
+    assert "đã được ký và cấp" in body and "was signed and issued" in body
+
+
+def test_a_refused_exporter_is_told_in_both_languages(stack: Stack, department: str) -> None:
+    staff = Staff(stack, department)
+    _, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+
+    staff.decide(dossier_id, "refuse", refusal_reason="incomplete_dossier")
+
+    wait_for_status(dossier_id, Status.REFUSED)
+    assert_told_once_in_both_languages(dossier_id, "submitted", "paid", "refused")
 
 
 def test_overdue_reviews_are_flagged_once_and_the_department_told(
