@@ -18,6 +18,7 @@ from chalicelib.domain.dossiers import (
     AmendmentComment,
     AttentionRecord,
     Dossier,
+    HistoryEvent,
     RefusalReason,
     Status,
     transition,
@@ -253,7 +254,19 @@ class Lifecycle:
         dossier = self.staff_dossier(dossier_id, principal, Role.LEADER)
         if dossier.status != Status.AWAITING_SIGNATURE or dossier.signing_leader:
             raise ConflictError(f"A dossier in status {dossier.status} awaits no signature")
-        changed = self.amend(dossier, signing_leader=principal.name or principal.subject)
+        leader = principal.name or principal.subject
+        changed = dossier.changed(self.clock(), signing_leader=leader)
+        # The status stays until the certificate is signed; the approval is still history.
+        approval = HistoryEvent(
+            dossier_id=dossier.id,
+            seq=changed.version,
+            at=changed.updated_at,
+            actor=principal.actor,
+            from_status=dossier.status,
+            to_status=dossier.status,
+            reason=f"signing approved by {leader}",
+        )
+        self.dossiers.save_dossier(changed, dossier.version, [approval], dossier.status)
         if not self.complete(dossier_id, "signature", {"approved_by": principal.actor}):
             raise ConflictError("The signature step is not waiting any more")
         count_event("SigningApproved")

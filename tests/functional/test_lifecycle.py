@@ -55,10 +55,14 @@ def test_a_sample_dossier_goes_from_submission_to_issued(stack: Stack, departmen
     assert record.status.value == "valid"
     assert record.reference_number.startswith("VN-TH 26/")
     history = json_body(exporter.get(dossier_id))["history"]
-    assert [event["to_status"] for event in history][-8:] == [
+    assert [event["to_status"] for event in history][-9:] == [
         "submitted", "awaiting_payment", "paid", "under_review", "approved",
-        "awaiting_signature", "signed", "issued",
+        "awaiting_signature", "awaiting_signature", "signed", "issued",
     ]  # fmt: skip
+    approval = history[-3]
+    assert approval["actor"] == "leader:lead-1"
+    assert approval["from_status"] == "awaiting_signature"
+    assert approval["reason"] == f"signing approved by {LEADER}"
     receipt = stack.http.get(f"/dossiers/{dossier_id}/receipt", headers=exporter.headers)
     assert receipt.status_code == 200
     assert json_body(receipt)["receipt"]["number"]
