@@ -244,7 +244,16 @@ class Lifecycle:
         """The exporter answers an amendment request; review resumes, comments kept."""
         if dossier.status != Status.AMENDMENT_REQUESTED:
             raise ConflictError(f"A dossier in status {dossier.status} cannot be resubmitted")
-        moved = self.move(dossier, Status.UNDER_REVIEW, actor, "resubmitted after amendment")
+        checked, _, _ = self.deps.dossier_service.checked_for_review(dossier, self.clock())
+        moved = self.move(
+            dossier,
+            Status.UNDER_REVIEW,
+            actor,
+            "resubmitted after amendment",
+            attachments=checked.attachments,
+            derived_remarks=checked.derived_remarks,
+            exporter=checked.exporter,
+        )
         self.complete(dossier.id, "amendment", {"resubmitted": True})
         return moved
 
