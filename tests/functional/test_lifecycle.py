@@ -20,6 +20,7 @@ from tests.functional.lifecycle_support import (
     wait_for_token,
 )
 from tests.stack import Stack, json_body
+from tools.samples import attachment_kinds, draft_body, load_sample
 
 DEPARTMENT = "DAK-LAK"  # where the coffee sample (Form D) is submitted
 EXPORTER_EMAIL = "export@krong-pac-coffee.example.com"  # the coffee trader, from the samples
@@ -152,6 +153,27 @@ def test_no_payment_in_time_expires_the_dossier(stack: Stack, department: str) -
     assert dossier.status == Status.EXPIRED
 
 
+def test_starting_a_dossier_execution_again_is_harmless(stack: Stack, department: str) -> None:
+    # given a submitted dossier whose execution (attempt 1) waits for the fee
+    exporter, dossier_id = ready_draft(stack)
+    assert exporter.submit(dossier_id).status_code == 200
+    wait_for_status(dossier_id, Status.AWAITING_PAYMENT)
+    workflow = StepFunctionsWorkflow(stack.client("stepfunctions"), stack.state_machine_arn, 60)
+
+    # when the same attempt is started again
+    again = workflow.start(dossier_id, 1)
+
+    # then it names the running execution, and no second one runs
+    execution = f"{stack.state_machine_arn.replace(':stateMachine:', ':execution:')}:{dossier_id}-1"
+    assert again == execution
+    executions = stack.client("stepfunctions").list_executions(
+        stateMachineArn=stack.state_machine_arn
+    )["executions"]
+    mine = [e for e in executions if e["name"].startswith(dossier_id)]
+    assert [(e["name"], e["status"]) for e in mine] == [(f"{dossier_id}-1", "RUNNING")]
+    assert container().dossier_store.get_dossier(dossier_id).status == Status.AWAITING_PAYMENT
+
+
 def test_a_failed_step_needs_attention_and_an_operations_retry_issues(
     stack: Stack, department: str
 ) -> None:
@@ -194,11 +216,36 @@ def test_the_review_deadline_skips_the_weekend_and_a_public_holiday(
 
     dossier = container().dossier_store.get_dossier(dossier_id)
 
-    expected = container().departments.get(department).working_calendar().add_working_hours(
-        datetime(2026, 8, 28, 8, 0, tzinfo=UTC), 6)  # fmt: skip
-    assert dossier.review.due_at == expected
-    assert expected.weekday() not in (5, 6)
-    assert expected.date() > datetime(2026, 8, 30).date()
+    # Friday 15:00-17:00 is 2 hours; Thursday 3 Sep 08:00-12:00 the other 4 (12:00 = 05:00 UTC).
+    assert dossier.review.due_at == datetime(2026, 9, 3, 5, 0, tzinfo=UTC)
+
+
+def test_the_review_queue_lists_the_soonest_due_first_with_its_deadline(
+    stack: Stack, department: str
+) -> None:
+    # given two dossiers paid an hour apart on Thursday 3 Dec 2026 (09:00 and 10:00 in Vietnam)
+    exporter, first = submitted_and_paid(stack, "FT-Q1")
+    wait_for_token(first, "review")
+    stack.clock.advance(hours=1)
+    sample = load_sample("form-d-coffee-th.json")
+    second = json_body(exporter.create(draft_body(sample, department)))["id"]
+    for kind in attachment_kinds(sample):
+        assert exporter.attach(second, kind).status_code == 201
+    assert exporter.submit(second).status_code == 200
+    wait_for_status(second, Status.AWAITING_PAYMENT)
+    assert pay(stack, second, "FT-Q2").status_code == 200
+    wait_for_token(second, "review")
+
+    # when a specialist reads the queue of paid dossiers
+    queue = stack.http.get("/review/queue?status=paid", headers=Staff(stack, department).specialist)
+
+    # then the earlier one comes first; each is due 6 working hours after payment
+    items = json_body(queue)["items"]
+    assert [item["dossier_id"] for item in items] == [first, second]
+    assert [item["review_due_at"] for item in items] == [
+        "2026-12-03T09:00:00Z", "2026-12-03T10:00:00Z"
+    ]  # fmt: skip
+    assert [item["overdue"] for item in items] == [False, False]
 
 
 def test_a_lost_callback_is_repaired_by_the_next_statement(stack: Stack, department: str) -> None:
