@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.amendments import ensure_targets_exist
 from chalicelib.domain.dossiers import (
     AmendmentComment,
     AttentionRecord,
@@ -211,6 +212,7 @@ class Lifecycle:
         elif decision == "amend":
             if not comments:
                 raise RuleViolationError("An amendment request needs at least one comment")
+            ensure_targets_exist(dossier, comments)
             review = review.model_copy(
                 update={"comments": [*review.comments, *comments], "rounds": review.rounds + 1}
             )

@@ -97,6 +97,24 @@ def test_two_amendment_rounds_keep_the_comments_and_charge_once(
     assert order["received_vnd"] == order["amount_vnd"] == 60_000
 
 
+def test_an_amendment_comment_on_no_field_is_refused_and_changes_nothing(
+    stack: Stack, department: str
+) -> None:
+    staff = Staff(stack, department)
+    _, dossier_id = submitted_and_paid(stack)
+    staff.claim(dossier_id)
+    before = container().dossier_store.get_dossier(dossier_id)
+
+    asked = staff.decide(
+        dossier_id, "amend", comments=[{"target": "/consignee/fax", "comment": "Add a fax"}]
+    )
+
+    assert asked.status_code == 422, asked.body
+    assert json_body(asked)["errors"][0]["pointer"] == "/comments/0/target"
+    after = container().dossier_store.get_dossier(dossier_id)
+    assert (after.status, after.version) == (Status.UNDER_REVIEW, before.version)
+
+
 def test_a_refusal_ends_the_dossier_with_its_reason(stack: Stack, department: str) -> None:
     staff = Staff(stack, department)
     _, dossier_id = submitted_and_paid(stack)

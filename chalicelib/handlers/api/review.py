@@ -162,7 +162,10 @@ def claim(call: Call, dossier_id: str) -> WorkItem:
     body=DecisionRequest,
     response=WorkItem,
     tags=("review",),
-    summary="Approve, ask for amendment (comments per field) or refuse (reason)",
+    summary=(
+        "Approve, ask for amendment (each comment targets a JSON pointer into the dossier "
+        "or a document kind) or refuse (reason)"
+    ),
 )
 def decide(call: Call, dossier_id: str) -> WorkItem:
     request: DecisionRequest = call.body
