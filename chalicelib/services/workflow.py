@@ -365,12 +365,9 @@ class Lifecycle:
             raise ConflictError(f"A dossier in status {dossier.status} needs no retry")
         dossier_id, failed_step = dossier.id, dossier.attention.step
         resume_at = RESUME_AT.get(failed_step, "start")
-        payment_required = False
-        if failed_step == "payment" and not self._fee_paid(dossier_id):
-            # The fee is still to come: the new execution waits for it as the first one did.
-            payment_required = True
-        elif failed_step == "payment":
-            resume_at = "review"
+        # A failed payment step waits for the fee again; a fee paid meanwhile completes that
+        # wait at once, so the dossier never reaches review on an unpaid order.
+        payment_required = failed_step == "payment"
         back_to = dossier.attention_from or Status.SUBMITTED
         attempt = max(dossier.attempt, 1) + 1
         self.move(

@@ -198,6 +198,11 @@ def test_a_failed_receipt_lets_review_and_signing_go_on_and_operations_issue_it_
         (dossier_id, "receipt")
     ]
     assert listed[0]["status"] == "issued"
+    queue = stack.http.get(
+        f"/review/queue?status=needs_attention&department={department}",
+        headers=stack.auth("operations"),
+    )
+    assert json_body(queue)["items"] == listed
 
     # when the provider is back and operations retry, twice
     provider[0].down = False

@@ -121,6 +121,13 @@ def _department_of(principal: Principal, asked: str | None) -> str:
 def _queue(call: Call, status: str) -> WorkQueue:
     query: QueueQuery = call.query
     department = _department_of(call.caller, query.department)
+    if status == Status.NEEDS_ATTENTION.value:
+        # Failed receipts share this queue; the attention list reads both kinds of entry.
+        entries, next_cursor = container().attention_list.page(
+            department, query.limit, query.cursor
+        )
+        items = [work_item(dossier, call.now, step) for dossier, step in entries]
+        return WorkQueue(items=items, next_cursor=next_cursor)
     dossiers, cursor = container().dossier_store.list_queue(
         department, Status(status), query.limit, query.cursor
     )
@@ -235,11 +242,7 @@ def approve_signing(call: Call, dossier_id: str) -> WorkItem:
     tags=("operations",),
 )
 def attention_queue(call: Call) -> WorkQueue:
-    query: QueueQuery = call.query
-    department = _department_of(call.caller, query.department)
-    entries, cursor = container().attention_list.page(department, query.limit, query.cursor)
-    items = [work_item(dossier, call.now, step) for dossier, step in entries]
-    return WorkQueue(items=items, next_cursor=cursor)
+    return _queue(call, Status.NEEDS_ATTENTION.value)
 
 
 @endpoint(
