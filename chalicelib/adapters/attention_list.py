@@ -72,6 +72,7 @@ class AttentionList:
         except ClientError as exc:
             raise translate_client_error(exc, "list attention") from exc
         entries: list[tuple[Dossier, str]] = []
+        # NOTE: one read per entry (at most `limit`); the list is short and read by operations.
         for item in response["Items"]:
             dossier = self._dossiers.get_dossier(item["PK"].removeprefix("DOSSIER#"))
             if dossier is None:
