@@ -176,6 +176,12 @@ class Container:
         return DossierStore(self.table)
 
     @cached_property
+    def attention_list(self) -> Any:
+        from chalicelib.adapters.attention_list import AttentionList
+
+        return AttentionList(self.table, self.dossier_store)
+
+    @cached_property
     def task_tokens(self) -> Any:
         from chalicelib.adapters.task_tokens import TaskTokens
 

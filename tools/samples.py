@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,19 @@ def registration(sample: dict[str, Any], test_trader: bool = False) -> TraderReg
             "address": exporter["address"],
             "legal_representative": person,
             "signatories": [person],
+            "email": exporter.get("email") or trader_email(exporter["name"]),
             "test_trader": test_trader,
         }
     )
+
+
+def trader_email(name_en: str) -> str:
+    """An export desk's address derived from the trader's English name, on a reserved domain
+    (the samples carry no address): "Krong Pac Coffee Company Limited" ->
+    export@krong-pac-coffee.example.com."""
+    legal_forms = {"company", "limited", "joint", "stock", "co", "ltd", "jsc"}
+    words = [w for w in re.findall(r"[a-z0-9]+", name_en.lower()) if w not in legal_forms]
+    return f"export@{'-'.join(words) or 'trader'}.example.com"
 
 
 def draft_body(sample: dict[str, Any], department_code: str) -> dict[str, Any]:

@@ -188,10 +188,15 @@ class DossierStore:
         return self._dossier_of(meta), events
 
     def save_dossier(
-        self, dossier: Dossier, expected_version: int, events: Sequence[HistoryEvent] = ()
+        self,
+        dossier: Dossier,
+        expected_version: int,
+        events: Sequence[HistoryEvent] = (),
+        expected_status: Status | None = None,
     ) -> None:
-        """Replace the dossier's state if it is still at `expected_version`, with its events."""
-        update = self._meta_update(dossier, expected_version)
+        """Replace the dossier's state if it is still at `expected_version` (and, where given,
+        `expected_status`), with its events."""
+        update = self._meta_update(dossier, expected_version, expected_status)
         if not events:
             try:
                 self._table.update_item(**update)
@@ -207,9 +212,11 @@ class DossierStore:
         if self._transact(items, "update dossier"):
             raise self._stale(dossier)
 
-    def meta_update(self, dossier: Dossier, expected_version: int) -> dict[str, Any]:
+    def meta_update(
+        self, dossier: Dossier, expected_version: int, expected_status: Status | None = None
+    ) -> dict[str, Any]:
         """The conditional update that saves `dossier`, for another feature's transaction."""
-        return self._meta_update(dossier, expected_version)
+        return self._meta_update(dossier, expected_version, expected_status)
 
     def event_item(self, event: HistoryEvent) -> dict[str, Any]:
         """A history event's item, for another feature's transaction."""
@@ -325,7 +332,9 @@ class DossierStore:
             **self._index_keys(dossier),
         }
 
-    def _meta_update(self, dossier: Dossier, expected_version: int) -> dict[str, Any]:
+    def _meta_update(
+        self, dossier: Dossier, expected_version: int, expected_status: Status | None = None
+    ) -> dict[str, Any]:
         """SET only this repository's attributes, so others kept on META survive."""
         attributes = {
             k: v for k, v in self._meta_item(dossier).items() if k not in ("PK", "SK", "entity")
@@ -338,10 +347,16 @@ class DossierStore:
             names.update({"#q1": "GSI2PK", "#q2": "GSI2SK"})
             expression += " REMOVE #q1, #q2"
         names["#version"] = "version"
+        condition = "#version = :expected"
+        if expected_status is not None:
+            # A transition is from one status: a write based on a stale read of it is refused.
+            names["#status"] = "status"
+            values[":expected_status"] = expected_status.value
+            condition += " AND #status = :expected_status"
         return {
             "Key": {"PK": dossier_pk(dossier.id), "SK": META},
             "UpdateExpression": expression,
-            "ConditionExpression": "#version = :expected",
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }

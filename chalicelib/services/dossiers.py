@@ -201,25 +201,8 @@ class DossierService:
             return dossier
         rules.ensure_editable(dossier)
 
-        form = self._catalogue.form(dossier.form)
-        trader = self._trader(tax_code)
-        ensure_may_submit(trader, today)
-        rules.raise_problems(
-            rules.content_problems(dossier, self._catalogue)
-            + rules.completeness_problems(dossier, self._catalogue)
-        )
-        department = self._ensure_department_may_issue(dossier, form, trader)
-
-        prepared = dossier.model_copy(
-            update={
-                "attachments": self._check_uploads(dossier.attachments),
-                "derived_remarks": rules.derived_remarks(dossier, form, today),
-                "exporter": _exporter_box(trader),
-                "submitted_at": now,
-                "attempt": dossier.attempt + 1,
-            }
-        )
-        self._ensure_attachments(prepared, form)
+        checked, form, department = self.checked_for_review(dossier, now)
+        prepared = checked.model_copy(update={"submitted_at": now, "attempt": dossier.attempt + 1})
         submitted, event = rules.transition(prepared, Status.SUBMITTED, actor, "submitted", now)
         self._store.save_dossier(submitted, dossier.version, [event])
 
@@ -232,6 +215,33 @@ class DossierService:
             extra={"dossier_id": submitted.id, "form": form.code, "payment": payment_required},
         )
         return submitted
+
+    def checked_for_review(
+        self, dossier: Dossier, now: datetime
+    ) -> tuple[Dossier, Form, DepartmentStanding]:
+        """The submission checks, also run on a resubmission after amendment: the trader may
+        submit, the content is complete, the department issues the form, every upload not yet
+        seen is looked at, and every required document is there. Returns the dossier with its
+        checked attachments, derived remarks and exporter box."""
+        today = rules.vietnam_day(now)
+        form = self._catalogue.form(dossier.form)
+        trader = self._trader(dossier.trader_tax_code)
+        ensure_may_submit(trader, today)
+        rules.raise_problems(
+            rules.content_problems(dossier, self._catalogue)
+            + rules.completeness_problems(dossier, self._catalogue)
+        )
+        department = self._ensure_department_may_issue(dossier, form, trader)
+
+        checked = dossier.model_copy(
+            update={
+                "attachments": self._check_uploads(dossier.attachments),
+                "derived_remarks": rules.derived_remarks(dossier, form, today),
+                "exporter": _exporter_box(trader),
+            }
+        )
+        self._ensure_attachments(checked, form)
+        return checked, form, department
 
     def withdraw(self, tax_code: str, actor: str, dossier_id: str, reason: str) -> Dossier:
         dossier = self._owned(tax_code, dossier_id)

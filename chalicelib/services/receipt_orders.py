@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.dossiers import vietnam_day
-from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.errors import ConflictError, NotFoundError
+from chalicelib.domain.payments import PaymentStatus
 from chalicelib.domain.receipts import FeeCharge
 from chalicelib.services.receipts import (
     ReceiptOrder,
@@ -32,6 +33,11 @@ class DossierReceiptOrders:
         payment = deps.payments.store.order_for_dossier(dossier_id)
         if payment is None:
             return None
+        if payment.status is not PaymentStatus.PAID:
+            # A receipt says the fee was received; an order still awaiting it gets none.
+            raise ConflictError(
+                "The dossier's fee is not paid; no receipt is due yet", dossier_id=dossier_id
+            )
         trader = deps.dossier_store.get_trader(dossier.trader_tax_code)
         if trader is None:
             raise NotFoundError(f"No trader {dossier.trader_tax_code}")

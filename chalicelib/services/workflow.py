@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.amendments import ensure_targets_exist
 from chalicelib.domain.dossiers import (
     AmendmentComment,
     AttentionRecord,
     Dossier,
+    HistoryEvent,
     RefusalReason,
     Status,
     transition,
@@ -26,12 +29,16 @@ from chalicelib.domain.errors import (
     ForbiddenError,
     NotFoundError,
     RuleViolationError,
+    StaleVersionError,
+    TransientError,
 )
 from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.payments import PaymentStatus
 from chalicelib.telemetry import count_event, logger
 
 SYSTEM = "system:workflow"
 REVIEW_HOURS = 6
+RECEIPT_CLEAR_TRIES = 5
 # Where a retried execution resumes, by the step that failed.
 RESUME_AT = {
     "payment": "start",
@@ -53,6 +60,14 @@ WAITING_STATUSES = {
     "amendment": {Status.AMENDMENT_REQUESTED},
     "signature": {Status.AWAITING_SIGNATURE},
 }
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What an operations retry did: the receipt issued again, the execution started."""
+
+    receipt: str | None
+    execution_arn: str | None
 
 
 class Lifecycle:
@@ -89,16 +104,16 @@ class Lifecycle:
         moved, event = transition(dossier, to, actor, reason, self.clock())
         if changes:
             moved = moved.model_copy(update=changes)
-        self.dossiers.save_dossier(moved, dossier.version, [event])
+        self.dossiers.save_dossier(moved, dossier.version, [event], dossier.status)
         logger.info(
             "dossier moved", dossier_id=dossier.id, from_status=dossier.status, to_status=to
         )
         return moved
 
     def amend(self, dossier: Dossier, **changes: Any) -> Dossier:
-        """Save changes that are not a status move (version-checked, no history event)."""
+        """Save changes that are not a status move (checked on version and status)."""
         changed = dossier.changed(self.clock(), **changes)
-        self.dossiers.save_dossier(changed, dossier.version, [])
+        self.dossiers.save_dossier(changed, dossier.version, [], dossier.status)
         return changed
 
     def complete(self, dossier_id: str, step: str, output: dict[str, Any]) -> bool:
@@ -115,6 +130,8 @@ class Lifecycle:
             self._hold_payment(dossier, token)
             return
         if step == "review" and dossier.status == Status.AWAITING_PAYMENT:
+            if not self._fee_paid(dossier.id):
+                raise ConflictError(f"Dossier {dossier_id} waits for a fee the bank has not paid")
             dossier = self.move(dossier, Status.PAID, SYSTEM, "fee paid")
             count_event("DossierPaid")
             self.notify(dossier_id, "paid")
@@ -150,6 +167,10 @@ class Lifecycle:
             raise ConflictError(f"Dossier {dossier.id} is {dossier.status}; no fee is awaited")
         self.deps.payments.await_payment(dossier.id, token)
         logger.info("waiting for payment", dossier_id=dossier.id)
+
+    def _fee_paid(self, dossier_id: str) -> bool:
+        order = self.deps.payments.store.order_for_dossier(dossier_id)
+        return order is not None and order.status is PaymentStatus.PAID
 
     def _set_review_deadline(self, dossier: Dossier) -> None:
         if dossier.department_code is None:
@@ -191,6 +212,7 @@ class Lifecycle:
         elif decision == "amend":
             if not comments:
                 raise RuleViolationError("An amendment request needs at least one comment")
+            ensure_targets_exist(dossier, comments)
             review = review.model_copy(
                 update={"comments": [*review.comments, *comments], "rounds": review.rounds + 1}
             )
@@ -224,7 +246,16 @@ class Lifecycle:
         """The exporter answers an amendment request; review resumes, comments kept."""
         if dossier.status != Status.AMENDMENT_REQUESTED:
             raise ConflictError(f"A dossier in status {dossier.status} cannot be resubmitted")
-        moved = self.move(dossier, Status.UNDER_REVIEW, actor, "resubmitted after amendment")
+        checked, _, _ = self.deps.dossier_service.checked_for_review(dossier, self.clock())
+        moved = self.move(
+            dossier,
+            Status.UNDER_REVIEW,
+            actor,
+            "resubmitted after amendment",
+            attachments=checked.attachments,
+            derived_remarks=checked.derived_remarks,
+            exporter=checked.exporter,
+        )
         self.complete(dossier.id, "amendment", {"resubmitted": True})
         return moved
 
@@ -234,7 +265,19 @@ class Lifecycle:
         dossier = self.staff_dossier(dossier_id, principal, Role.LEADER)
         if dossier.status != Status.AWAITING_SIGNATURE or dossier.signing_leader:
             raise ConflictError(f"A dossier in status {dossier.status} awaits no signature")
-        changed = self.amend(dossier, signing_leader=principal.name or principal.subject)
+        leader = principal.name or principal.subject
+        changed = dossier.changed(self.clock(), signing_leader=leader)
+        # The status stays until the certificate is signed; the approval is still history.
+        approval = HistoryEvent(
+            dossier_id=dossier.id,
+            seq=changed.version,
+            at=changed.updated_at,
+            actor=principal.actor,
+            from_status=dossier.status,
+            to_status=dossier.status,
+            reason=f"signing approved by {leader}",
+        )
+        self.dossiers.save_dossier(changed, dossier.version, [approval], dossier.status)
         if not self.complete(dossier_id, "signature", {"approved_by": principal.actor}):
             raise ConflictError("The signature step is not waiting any more")
         count_event("SigningApproved")
@@ -262,7 +305,9 @@ class Lifecycle:
                 count_event("DossierExpired")
             return
         if outcome == "receipt_needs_attention":
-            self.amend(dossier, receipt_attention=record)
+            flagged = dossier.changed(self.clock(), receipt_attention=record)
+            self.deps.attention_list.flag_receipt(dossier, flagged)
+            logger.warning("receipt needs attention", dossier_id=dossier_id, error=record.error)
             count_event("ReceiptNeedsAttention")
             return
         if dossier.status == Status.NEEDS_ATTENTION:
@@ -276,25 +321,66 @@ class Lifecycle:
         )
         count_event("DossierNeedsAttention", step=record.step)
 
-    def retry(self, dossier_id: str, principal: Principal) -> str:
-        """Operations resume a dossier at the step that failed, in a new execution."""
+    def retry(self, dossier_id: str, principal: Principal) -> RetryOutcome:
+        """Operations issue a failed receipt again, and resume a stopped workflow at the step
+        that failed, in a new execution."""
         dossier = self.dossier(dossier_id)
+        stopped = dossier.status == Status.NEEDS_ATTENTION and dossier.attention is not None
+        if dossier.receipt_attention is None and not stopped:
+            raise ConflictError(f"A dossier in status {dossier.status} needs no retry")
+        receipt = None
+        if dossier.receipt_attention is not None:
+            receipt = self.retry_receipt(dossier_id, principal)
+            dossier = self.dossier(dossier_id)
+        if not stopped:
+            return RetryOutcome(receipt=receipt, execution_arn=None)
+        return RetryOutcome(receipt=receipt, execution_arn=self._resume(dossier, principal))
+
+    def retry_receipt(self, dossier_id: str, principal: Principal) -> str | None:
+        """Issue the dossier's receipt again: once per payment, so a repeat issues nothing new."""
+        from chalicelib.services.receipt_orders import issue_receipt_for_dossier
+
+        receipt = issue_receipt_for_dossier(self.deps, dossier_id)
+        self.receipt_issued(dossier_id)
+        logger.info("receipt issued on retry", dossier_id=dossier_id, actor=principal.actor)
+        count_event("ReceiptRetried")
+        return receipt
+
+    def receipt_issued(self, dossier_id: str) -> None:
+        """Take a receipt failure off the attention list once the receipt exists."""
+        for _ in range(RECEIPT_CLEAR_TRIES):
+            dossier = self.dossier(dossier_id)
+            if dossier.receipt_attention is None:
+                return
+            cleared = dossier.changed(self.clock(), receipt_attention=None)
+            try:
+                self.deps.attention_list.clear_receipt(dossier, cleared)
+                return
+            except StaleVersionError:
+                continue  # review or signing moved the dossier meanwhile: read it again
+        raise TransientError("The dossier kept changing; retry", dossier_id=dossier_id)
+
+    def _resume(self, dossier: Dossier, principal: Principal) -> str:
         if dossier.status != Status.NEEDS_ATTENTION or dossier.attention is None:
             raise ConflictError(f"A dossier in status {dossier.status} needs no retry")
-        resume_at = RESUME_AT.get(dossier.attention.step, "start")
+        dossier_id, failed_step = dossier.id, dossier.attention.step
+        resume_at = RESUME_AT.get(failed_step, "start")
+        # A failed payment step waits for the fee again; a fee paid meanwhile completes that
+        # wait at once, so the dossier never reaches review on an unpaid order.
+        payment_required = failed_step == "payment"
         back_to = dossier.attention_from or Status.SUBMITTED
         attempt = max(dossier.attempt, 1) + 1
         self.move(
             dossier,
             back_to,
             principal.actor,
-            f"retry from {dossier.attention.step}",
+            f"retry from {failed_step}",
             attempt=attempt,
             attention=None,
         )
         return str(
             self.deps.workflow.start(
-                dossier_id, attempt, payment_required=False, resume_at=resume_at
+                dossier_id, attempt, payment_required=payment_required, resume_at=resume_at
             )
         )
 
@@ -415,7 +501,9 @@ def notify_issued(deps: Any, dossier_id: str) -> dict[str, str]:
 def issue_receipt(deps: Any, dossier_id: str) -> dict[str, str]:
     from chalicelib.services.receipt_orders import issue_receipt_for_dossier
 
-    return {"receipt": issue_receipt_for_dossier(deps, dossier_id) or ""}
+    receipt = issue_receipt_for_dossier(deps, dossier_id)
+    Lifecycle(deps).receipt_issued(dossier_id)
+    return {"receipt": receipt or ""}
 
 
 class SubmissionPayments:

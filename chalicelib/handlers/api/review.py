@@ -77,11 +77,18 @@ class WorkQueue(BaseModel):
 class RetryView(BaseModel):
     model_config = ConfigDict(defer_build=True)
     dossier_id: str
-    execution_arn: str
+    execution_arn: str | None = Field(
+        description="The new execution, where the workflow had stopped at a failed step"
+    )
+    receipt: str | None = Field(
+        description="The receipt issued again, where the receipt step had failed"
+    )
 
 
-def work_item(dossier: Dossier, now: datetime) -> WorkItem:
+def work_item(dossier: Dossier, now: datetime, attention_step: str | None = None) -> WorkItem:
+    """`attention_step` names the failed step an attention-list entry is about."""
     due = dossier.review.due_at
+    attention = dossier.receipt_attention if attention_step == "receipt" else dossier.attention
     return WorkItem(
         dossier_id=dossier.id,
         status=dossier.status,
@@ -96,8 +103,8 @@ def work_item(dossier: Dossier, now: datetime) -> WorkItem:
         and dossier.status in (Status.SUBMITTED, Status.PAID, Status.UNDER_REVIEW),
         reviewer=dossier.review.reviewer,
         version=dossier.version,
-        attention_step=dossier.attention.step if dossier.attention else None,
-        attention_error=dossier.attention.error if dossier.attention else None,
+        attention_step=attention.step if attention else None,
+        attention_error=attention.error if attention else None,
     )
 
 
@@ -114,6 +121,13 @@ def _department_of(principal: Principal, asked: str | None) -> str:
 def _queue(call: Call, status: str) -> WorkQueue:
     query: QueueQuery = call.query
     department = _department_of(call.caller, query.department)
+    if status == Status.NEEDS_ATTENTION.value:
+        # Failed receipts share this queue; the attention list reads both kinds of entry.
+        entries, next_cursor = container().attention_list.page(
+            department, query.limit, query.cursor
+        )
+        items = [work_item(dossier, call.now, step) for dossier, step in entries]
+        return WorkQueue(items=items, next_cursor=next_cursor)
     dossiers, cursor = container().dossier_store.list_queue(
         department, Status(status), query.limit, query.cursor
     )
@@ -155,7 +169,10 @@ def claim(call: Call, dossier_id: str) -> WorkItem:
     body=DecisionRequest,
     response=WorkItem,
     tags=("review",),
-    summary="Approve, ask for amendment (comments per field) or refuse (reason)",
+    summary=(
+        "Approve, ask for amendment (each comment targets a JSON pointer into the dossier "
+        "or a document kind) or refuse (reason)"
+    ),
 )
 def decide(call: Call, dossier_id: str) -> WorkItem:
     request: DecisionRequest = call.body
@@ -221,7 +238,7 @@ def approve_signing(call: Call, dossier_id: str) -> WorkItem:
     access=ATTENTION_READERS,
     query=QueueQuery,
     response=WorkQueue,
-    summary="Dossiers whose workflow stopped at a failed step",
+    summary="Dossiers whose workflow stopped at a failed step, and failed receipts",
     tags=("operations",),
 )
 def attention_queue(call: Call) -> WorkQueue:
@@ -234,12 +251,14 @@ def attention_queue(call: Call) -> WorkQueue:
     "POST",
     access=OPERATIONS,
     response=RetryView,
-    summary="Resume a dossier at the step that failed",
+    summary="Issue a failed receipt again; resume a stopped dossier at the step that failed",
     tags=("operations",),
 )
 def retry(call: Call, dossier_id: str) -> RetryView:
-    arn = Lifecycle(container()).retry(dossier_id, call.caller)
-    return RetryView(dossier_id=dossier_id, execution_arn=arn)
+    outcome = Lifecycle(container()).retry(dossier_id, call.caller)
+    return RetryView(
+        dossier_id=dossier_id, execution_arn=outcome.execution_arn, receipt=outcome.receipt
+    )
 
 
 class CertificateDownload(BaseModel):
