@@ -12,7 +12,8 @@ Items:
   flagged reversals carry `GSI3PK = PAYMENTS#{department}`,
   `GSI3SK = {Vietnam day of booking}#{bank}#{txn_id}`; events held for operations carry
   `GSI3PK = SUSPENSE#{department}`, `GSI3SK = {received_at}#{bank}#{txn_id}`.
-- `DOSSIER#{id}` / `EVENT#{time}#pay-{bank}-{txn_id}`: audit of a suspense assignment.
+- `DOSSIER#{id}` / `EVENT#{time}#{seq}#pay-{bank}-{txn_id}`: a suspense assignment, a history
+  event of the dossier (its `document`) with the bank event's fields beside it.
 
 Recording a bank event and applying it to its order is one TransactWriteItems, so a callback
 costs one GetItem of the order and one transaction; a repeat learns the stored outcome from
@@ -21,7 +22,7 @@ the cancellation itself (ReturnValuesOnConditionCheckFailure).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.dossier_store import event_sk
+from chalicelib.domain.dossiers import HistoryEvent, Status
 from chalicelib.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -179,22 +182,35 @@ class PaymentStore:
                 return transactions
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def dossier_standing(self, dossier_id: str) -> tuple[Status, int] | None:
+        """The dossier's status and version, or None when there is no such dossier."""
+        response = self._call(
+            self._table.get_item,
+            Key={"PK": f"DOSSIER#{dossier_id}", "SK": "META"},
+            ProjectionExpression="#status, #version",
+            ExpressionAttributeNames={"#status": "status", "#version": "version"},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return None if item is None else (Status(item["status"]), int(item["version"]))
+
     def assign(
         self,
         held: BankTransaction,
         resolved: BankTransaction,
         updated_order: PaymentOrder,
-        reason: str,
-        now: datetime,
+        event: HistoryEvent,
     ) -> None:
-        """Apply a held event to an order, once, with an audit event on the dossier."""
+        """Apply a held event to an order, once, with a history event on the dossier."""
         audit = {
-            "PK": f"DOSSIER#{updated_order.dossier_id}",
-            "SK": f"EVENT#{now.isoformat()}#pay-{held.bank}-{held.txn_id}",
+            "PK": f"DOSSIER#{event.dossier_id}",
+            # After the events of the version it saw, and unique to the bank event.
+            "SK": f"{event_sk(event)}#pay-{held.bank}-{held.txn_id}",
+            "entity": "dossier_event",
+            "document": event.model_dump_json(),
             "action": "payment_assigned",
-            "actor": resolved.assigned_by,
-            "reason": reason,
-            "at": now.isoformat(),
+            "actor": event.actor,
+            "at": event.at.isoformat(),
             "bank": held.bank,
             "txn_id": held.txn_id,
             "amount": held.amount,

@@ -24,6 +24,7 @@ from chalicelib.domain import bank_signature, fees, vietqr
 from chalicelib.domain.bank_signature import BankSecrets
 from chalicelib.domain.banks import bank_directory
 from chalicelib.domain.departments import Department
+from chalicelib.domain.dossiers import HistoryEvent, Status
 from chalicelib.domain.errors import (
     ConflictError,
     FieldProblem,
@@ -84,13 +85,13 @@ class PaymentStorePort(Protocol):
     def suspense(
         self, department: str, limit: int = 50, after: str | None = None
     ) -> tuple[list[BankTransaction], str | None]: ...
+    def dossier_standing(self, dossier_id: str) -> tuple[Status, int] | None: ...
     def assign(
         self,
         held: BankTransaction,
         resolved: BankTransaction,
         updated_order: PaymentOrder,
-        reason: str,
-        now: datetime,
+        event: HistoryEvent,
     ) -> None: ...
 
 
@@ -292,9 +293,14 @@ class Payments:
                 "The money reached another department's account", txn_id=txn_id
             )
 
+        standing = self.store.dossier_standing(dossier_id)
+        if standing is None:
+            raise NotFoundError("No such dossier", dossier_id=dossier_id)
+
         decision = credit(order, held.amount, held.booked_at)
         resolved = _resolved(held, decision, order, operator, now)
-        self.store.assign(held, resolved, decision.order or order, reason, now)
+        event = _assignment_event(resolved, standing, reason)
+        self.store.assign(held, resolved, decision.order or order, event)
         logger.info(
             "suspense item assigned",
             txn_id=txn_id,
@@ -434,6 +440,25 @@ def _resolved(
             "assigned_by": operator,
             "assigned_at": now,
         }
+    )
+
+
+def _assignment_event(
+    resolved: BankTransaction, standing: tuple[Status, int], reason: str
+) -> HistoryEvent:
+    # Assigning money moves no status itself: the workflow records the move to paid.
+    status, version = standing
+    return HistoryEvent(
+        dossier_id=str(resolved.dossier_id),
+        seq=version,
+        at=resolved.assigned_at or resolved.received_at,
+        actor=str(resolved.assigned_by),
+        from_status=status,
+        to_status=status,
+        reason=(
+            f"payment {resolved.bank} {resolved.txn_id} of {resolved.amount} VND assigned"
+            f" ({resolved.outcome.value}): {reason}"
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.bank_signature import SIGNATURE_HEADER
+from chalicelib.domain.dossiers import HistoryEvent, Status
 from chalicelib.domain.errors import (
     NotFoundError,
     RuleViolationError,
@@ -228,9 +229,22 @@ def test_a_payment_made_before_the_await_step_completes_it_as_soon_as_it_starts(
     assert workflow.completed == [(order.dossier_id, "token-late")]
 
 
-def test_operations_assign_a_suspense_item_to_a_dossier_with_an_audit_event(
+def awaiting_payment(table, dossier_id: str, version: int = 3) -> None:
+    """The dossier's status and version, as the dossier store keeps them beside its document."""
+    table.put_item(
+        Item={
+            "PK": f"DOSSIER#{dossier_id}",
+            "SK": "META",
+            "status": "awaiting_payment",
+            "version": version,
+        }
+    )
+
+
+def test_operations_assign_a_suspense_item_to_a_dossier_with_a_history_event(
     payments, order, store, table, workflow
 ):
+    awaiting_payment(table, order.dossier_id)
     deliver(payments, callback_body(note="nop phi"))
 
     assigned = payments.assign_suspense(
@@ -244,11 +258,30 @@ def test_operations_assign_a_suspense_item_to_a_dossier_with_an_audit_event(
     assert assigned.outcome is Outcome.PAID
     assert store.order(order.payment_reference).status is PaymentStatus.PAID
     assert store.suspense("HN") == ([], None)
-    assert [(item["action"], item["actor"], item["reason"]) for item in audit] == [
-        ("payment_assigned", "ops-1", "payer's letter")
-    ]
+    assert [item["action"] for item in audit] == ["payment_assigned"]
+    event = HistoryEvent.model_validate_json(audit[0]["document"])
+    assert (event.actor, event.at, event.seq, event.from_status, event.to_status) == (
+        "ops-1",
+        NOW,
+        3,
+        Status.AWAITING_PAYMENT,
+        Status.AWAITING_PAYMENT,
+    )
+    assert event.reason == "payment techcombank FT001 of 60000 VND assigned (paid): payer's letter"
     with pytest.raises(NotFoundError):
         payments.assign_suspense("techcombank", "FT001", order.dossier_id, "ops-2", "again", NOW)
+
+
+def test_a_suspense_item_cannot_be_assigned_to_an_order_without_its_dossier(payments, order, store):
+    deliver(payments, callback_body(note="nop phi"))
+
+    with pytest.raises(NotFoundError):
+        payments.assign_suspense(
+            "techcombank", "FT001", order.dossier_id, "ops-1", "payer's letter", NOW
+        )
+
+    assert store.bank_transaction("techcombank", "FT001").outcome is Outcome.SUSPENSE
+    assert store.order(order.payment_reference).status is PaymentStatus.AWAITING
 
 
 def test_a_foreign_currency_credit_cannot_be_assigned(payments, order):

@@ -214,6 +214,10 @@ def test_a_charset_in_the_content_type_is_accepted(api, order):
 
 
 def test_an_unknown_reference_is_held_and_operations_assign_it(api, order):
+    container().table.put_item(
+        Item={"PK": f"DOSSIER#{order.dossier_id}", "SK": "META", "status": "awaiting_payment",
+              "version": 3}
+    )  # fmt: skip
     body = body_for("CHUYEN KHOAN PHI C/O")
     txn_id = json.loads(body)["txn_id"]
     operations = api.auth("operations", department=DEPARTMENT)
