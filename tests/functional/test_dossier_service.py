@@ -41,7 +41,9 @@ def stack():
 
 def register(stack, name, test_trader=False):
     sample = load_sample(name)
-    stack.traders.register(registration(sample, test_trader), sample["exporter"]["tax_code"])
+    stack.traders.register(
+        registration(sample, test_trader), sample["exporter"]["tax_code"], test_trader=test_trader
+    )
     return sample
 
 

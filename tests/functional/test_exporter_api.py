@@ -122,6 +122,34 @@ def test_test_trader_submits_to_a_sandbox_department(stack: Stack) -> None:
     assert json_body(exporter.submit(dossier_id))["status"] == "submitted"
 
 
+def test_a_body_claiming_a_test_trader_without_the_tokens_claim_is_refused(stack: Stack) -> None:
+    seed_department("SANDBOX-1", state="sandbox", forms=["D"])
+    sample = load_sample("form-d-coffee-th.json")
+    exporter = ExporterClient(stack, sample["exporter"]["tax_code"], test_trader=False)
+
+    claimed = exporter.register(sample, test_trader=True)
+    profile = exporter.call("GET", f"/traders/{exporter.tax_code}")
+
+    assert claimed.status_code == 403, claimed.body
+    assert "test trader" in json_body(claimed)["detail"]
+    assert profile.status_code == 404
+
+
+def test_a_trader_registered_without_the_tokens_claim_cannot_use_a_sandbox(stack: Stack) -> None:
+    seed_department("SANDBOX-1", state="sandbox", forms=["D"])
+    sample = load_sample("form-d-coffee-th.json")
+    exporter = ExporterClient(stack, sample["exporter"]["tax_code"], test_trader=False)
+    assert exporter.register(sample).status_code == 201
+    dossier_id = json_body(exporter.create(draft_body(sample, "SANDBOX-1")))["id"]
+    for kind in attachment_kinds(sample):
+        exporter.attach(dossier_id, kind)
+
+    response = exporter.submit(dossier_id)
+
+    assert response.status_code == 422, response.body
+    assert json_body(exporter.call("GET", f"/traders/{exporter.tax_code}"))["test_trader"] is False
+
+
 def test_submission_missing_a_required_attachment_names_it(departments: Stack) -> None:
     kinds = ["export_customs_declaration", "commercial_invoice", "transport_document"]
     exporter, dossier_id = ready_draft(departments, kinds=kinds)

@@ -107,10 +107,11 @@ class UploadForm(_Body):
 )
 def register_trader(call: Call) -> Reply:
     registration: TraderRegistration = call.body
-    tax_code = _tax_code(call)
+    tax_code, test_trader = _tax_code(call), call.caller.test_trader
 
     def action() -> BaseModel:
-        return _trader_view(container().trader_service.register(registration, tax_code))
+        profile = container().trader_service.register(registration, tax_code, test_trader)
+        return _trader_view(profile)
 
     return _once(call, "/traders", registration, 201, action)
 
