@@ -304,3 +304,26 @@ def test_skew_of_ten_minutes_is_refused(api, order):
     )
 
     assert response.status_code == 401
+
+
+def test_an_assignment_with_an_unknown_field_is_refused_with_its_pointer(api, order):
+    operations = api.auth("operations", department=DEPARTMENT)
+    body = {"dossier_id": order.dossier_id, "reason": "payer sent the receipt", "amount": 1}
+
+    response = api.http.post(
+        "/operations/payments/suspense/vietcombank/FT-ANY/assignment",
+        headers=operations,
+        body=json.dumps(body),
+    )
+
+    assert response.status_code == 422, response.body
+    assert [e["pointer"] for e in json_body(response)["errors"]] == ["/amount"]
+
+
+def test_a_suspense_query_with_an_unknown_parameter_is_refused_with_its_pointer(api):
+    operations = api.auth("operations", department=DEPARTMENT)
+
+    response = api.http.get("/operations/payments/suspense?limit=5&status=all", headers=operations)
+
+    assert response.status_code == 422, response.body
+    assert [e["pointer"] for e in json_body(response)["errors"]] == ["/query/status"]
