@@ -14,6 +14,7 @@ from chalicelib.domain.departments import FeeAccount
 from chalicelib.domain.payments import PaymentStatus
 from chalicelib.domain.vietqr import decode
 from chalicelib.wiring import container
+from tests.qr_reader import scanned
 from tests.stack import json_body
 
 from .conftest import a_department
@@ -97,7 +98,7 @@ def test_exporter_sees_the_qr_and_transfer_instructions_of_their_dossier(api, or
         60_000,
         order.payment_reference,
     )
-    assert base64.b64decode(body["qr_png_base64"]).startswith(b"\x89PNG")
+    assert scanned(base64.b64decode(body["qr_png_base64"])) == [body["qr_payload"]]
     assert body["transfer"] == {
         "bank_name": "Ngân hàng TMCP Ngoại Thương Việt Nam",
         "bank_short_name": "Vietcombank",
@@ -254,6 +255,9 @@ def test_one_vnd_short_is_partial_and_the_qr_asks_for_the_remainder(api, order):
 
     assert json_body(response)["outcome"] == "partial"
     assert (json_body(view)["remainder_vnd"], json_body(view)["transfer"]["amount_vnd"]) == (1, 1)
+    (payload,) = scanned(base64.b64decode(json_body(view)["qr_png_base64"]))
+    assert payload == json_body(view)["qr_payload"]
+    assert decode(payload).amount_vnd == 1
     assert decode(json_body(view)["qr_payload"]).amount_vnd == 1
 
 
