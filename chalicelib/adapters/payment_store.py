@@ -12,6 +12,8 @@ Items:
   flagged reversals carry `GSI3PK = PAYMENTS#{department}`,
   `GSI3SK = {Vietnam day of booking}#{bank}#{txn_id}`; events held for operations carry
   `GSI3PK = SUSPENSE#{department}`, `GSI3SK = {received_at}#{bank}#{txn_id}`.
+- `BANKTXN#{bank}#{original_txn_id}` / `REVERSAL`: a reversal that arrived before the credit
+  it undoes; the credit, when it comes, finds it through a condition of its own transaction.
 - `DOSSIER#{id}` / `EVENT#{time}#{seq}#pay-{bank}-{txn_id}`: a suspense assignment, a history
   event of the dossier (its `document`) with the bank event's fields beside it.
 
@@ -39,7 +41,15 @@ from chalicelib.domain.errors import (
     TransientError,
 )
 from chalicelib.domain.fees import VIETNAM
-from chalicelib.domain.payments import BankTransaction, Outcome, PaymentOrder, Recorded
+from chalicelib.domain.payments import (
+    BankTransaction,
+    EventKind,
+    Outcome,
+    PaymentOrder,
+    Recorded,
+    ReversalArrivedFirstError,
+    SuspenseReason,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -48,6 +58,7 @@ ORDER_SK = "ORDER"
 POINTER_SK = "PAYMENT"
 ACCOUNT_SK = "ACCOUNT"
 BANKTXN_SK = "BANKTXN"
+REVERSAL_SK = "REVERSAL"
 _TRANSIENT_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -134,16 +145,61 @@ class PaymentStore:
         """Store a bank event once and, in the same transaction, the order it changed.
 
         ConflictError when the order changed since it was read: read again and decide again.
+        ReversalArrivedFirstError when a credit's reversal is already held: nothing is written.
         """
         items = [_put(self._table_name, _transaction_item(transaction), "attribute_not_exists(PK)")]
         if updated_order is not None:
             items.append(_versioned_put(self._table_name, updated_order))
+        if _awaits_its_original(transaction):
+            items.append(_put(self._table_name, _reversal_marker(transaction), None))
+        if transaction.credited:
+            items.append(_absent(self._table_name, _reversal_key(transaction)))
         reasons = self._transact(items, return_old=True)
         if reasons is None:
             return Recorded(transaction, duplicate=False)
         if isinstance(reasons[0], dict):
             return Recorded(_transaction_from(_deserialize(reasons[0])), duplicate=True)
+        if transaction.credited and reasons[-1] == "ConditionalCheckFailed":
+            raise ReversalArrivedFirstError(
+                "The credit was reversed before it arrived", txn_id=transaction.txn_id
+            )
         raise ConflictError("The payment order changed meanwhile", reason="stale_order")
+
+    def earlier_reversal(self, credit: BankTransaction) -> BankTransaction | None:
+        """The held reversal of this credit that arrived before it, if any."""
+        marker = self._get(_reversal_key(credit))
+        if marker is None:
+            return None
+        return self.bank_transaction(credit.bank, str(marker["reversal_txn_id"]))
+
+    def record_with_earlier_reversal(
+        self, credit: BankTransaction, updated_order: PaymentOrder, reversal: BankTransaction
+    ) -> Recorded:
+        """Store a credit, the order it and its earlier reversal changed, and link the
+        reversal to that order, in one transaction."""
+        items = [
+            _put(self._table_name, _transaction_item(credit), "attribute_not_exists(PK)"),
+            _versioned_put(self._table_name, updated_order),
+            _put(
+                self._table_name,
+                _transaction_item(reversal),
+                "outcome = :suspense",
+                {":suspense": Outcome.SUSPENSE.value},
+            ),
+            {
+                "Delete": {
+                    "TableName": self._table_name,
+                    "Key": _reversal_key(credit),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+        ]
+        reasons = self._transact(items, return_old=True)
+        if reasons is None:
+            return Recorded(credit, duplicate=False)
+        if isinstance(reasons[0], dict):
+            return Recorded(_transaction_from(_deserialize(reasons[0])), duplicate=True)
+        raise ConflictError("The payment order or the reversal changed meanwhile")
 
     def save_order(self, order: PaymentOrder) -> PaymentOrder:
         """Store a new state of an order, conditioned on the version it was read at."""
@@ -283,6 +339,33 @@ def _put(
     if values:
         put["ExpressionAttributeValues"] = values
     return {"Put": put}
+
+
+def _absent(table_name: str, key: dict[str, str]) -> dict[str, Any]:
+    check = {"TableName": table_name, "Key": key, "ConditionExpression": "attribute_not_exists(PK)"}
+    return {"ConditionCheck": check}
+
+
+def _awaits_its_original(transaction: BankTransaction) -> bool:
+    return (
+        transaction.kind is EventKind.REVERSAL
+        and transaction.suspense_reason is SuspenseReason.UNKNOWN_ORIGINAL
+        and transaction.original_txn_id is not None
+    )
+
+
+def _reversal_key(credit: BankTransaction) -> dict[str, str]:
+    return {"PK": f"BANKTXN#{credit.bank}#{credit.txn_id}", "SK": REVERSAL_SK}
+
+
+def _reversal_marker(reversal: BankTransaction) -> dict[str, str]:
+    # NOTE: a second reversal of the same unseen credit replaces the first here; the first
+    # stays in suspense for operations (banks reverse a credit once).
+    return {
+        "PK": f"BANKTXN#{reversal.bank}#{reversal.original_txn_id}",
+        "SK": REVERSAL_SK,
+        "reversal_txn_id": reversal.txn_id,
+    }
 
 
 def _versioned_put(table_name: str, order: PaymentOrder) -> dict[str, Any]:

@@ -1,3 +1,4 @@
+import itertools
 import json
 from datetime import timedelta
 
@@ -377,3 +378,54 @@ def test_money_sent_to_another_account_is_held_for_the_department_owning_that_ac
         (SuspenseReason.WRONG_ACCOUNT, order.dossier_id)
     ]
     assert store.suspense("HN") == ([], None)
+
+
+EVENTS = {
+    "credit": callback_body(txn_id="FT001", note="{ref}"),
+    "reversal": callback_body(txn_id="RV001", kind="reversal", original_txn_id="FT001"),
+    "failed": callback_body(txn_id="FL001", kind="failed", note="{ref}"),
+}
+
+
+@pytest.mark.parametrize("arrival", list(itertools.permutations(EVENTS)), ids="-".join)
+def test_a_credit_its_reversal_and_a_failure_end_the_same_in_any_order(
+    payments, order, store, workflow, arrival
+):
+    payments.await_payment(order.dossier_id, "token-1")
+
+    answers = {
+        name: deliver(
+            payments, EVENTS[name].replace(b"{ref}", order.payment_reference.encode())
+        ).body["outcome"]
+        for name in arrival
+    }
+
+    stored = store.order(order.payment_reference)
+    reversal = store.bank_transaction("techcombank", "RV001")
+    # paid, and flagged for operations: never paid without the reversal showing
+    assert (stored.status, stored.received_vnd, stored.reversed_vnd) == (
+        PaymentStatus.PAID,
+        60_000,
+        60_000,
+    )
+    assert PaymentFlag.REVERSAL_AFTER_CREDIT in stored.flags
+    assert (reversal.outcome, reversal.payment_reference) == (
+        Outcome.REVERSAL_FLAGGED,
+        order.payment_reference,
+    )
+    assert store.suspense("HN") == ([], None)
+    assert store.bank_transaction("techcombank", "FT001").credited
+    assert answers["failed"] == "ignored"
+    assert workflow.completed == [(order.dossier_id, "token-1")]
+
+
+def test_a_credit_whose_reversal_came_first_answers_its_repeats_the_same(payments, order, store):
+    deliver(payments, EVENTS["reversal"])
+    credit = EVENTS["credit"].replace(b"{ref}", order.payment_reference.encode())
+
+    first = deliver(payments, credit)
+    again = deliver(payments, credit)
+
+    assert first.body == again.body
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert store.order(order.payment_reference).reversed_vnd == 60_000
