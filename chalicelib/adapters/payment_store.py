@@ -152,6 +152,8 @@ class PaymentStore:
             items.append(_versioned_put(self._table_name, updated_order))
         if _awaits_its_original(transaction):
             items.append(_put(self._table_name, _reversal_marker(transaction), None))
+            # A credit stored since the reversal was decided: decide again, to link them.
+            items.append(self._not_credited(transaction.bank, str(transaction.original_txn_id)))
         if transaction.credited:
             items.append(_absent(self._table_name, _reversal_key(transaction)))
         reasons = self._transact(items, return_old=True)
@@ -164,6 +166,18 @@ class PaymentStore:
                 "The credit was reversed before it arrived", txn_id=transaction.txn_id
             )
         raise ConflictError("The payment order changed meanwhile", reason="stale_order")
+
+    def _not_credited(self, bank: str, txn_id: str) -> dict[str, Any]:
+        credited = [Outcome.PAID, Outcome.PARTIAL, Outcome.OVERPAID]
+        check = {
+            "TableName": self._table_name,
+            "Key": _banktxn_key(bank, txn_id),
+            "ConditionExpression": "attribute_not_exists(PK) OR NOT outcome IN (:a, :b, :c)",
+            "ExpressionAttributeValues": {
+                f":{name}": outcome.value for name, outcome in zip("abc", credited, strict=True)
+            },
+        }
+        return {"ConditionCheck": check}
 
     def earlier_reversal(self, credit: BankTransaction) -> BankTransaction | None:
         """The held reversal of this credit that arrived before it, if any."""

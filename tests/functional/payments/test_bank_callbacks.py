@@ -425,7 +425,9 @@ def test_a_credit_whose_reversal_came_first_answers_its_repeats_the_same(payment
 
     first = deliver(payments, credit)
     again = deliver(payments, credit)
+    reversal_again = deliver(payments, EVENTS["reversal"])
 
     assert first.body == again.body
     assert (first.duplicate, again.duplicate) == (False, True)
     assert store.order(order.payment_reference).reversed_vnd == 60_000
+    assert (reversal_again.body["outcome"], reversal_again.duplicate) == ("reversal_flagged", True)
