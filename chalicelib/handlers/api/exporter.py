@@ -297,6 +297,8 @@ def request_upload(call: Call, dossier_id: str) -> Reply:
         upload = container().dossier_service.request_upload(tax_code, dossier_id, request)
         return UploadForm(attachment=upload.attachment, url=upload.url, fields=upload.fields)
 
+    # NOTE: a replay returns the first upload form, whose presigned URL expires sooner than
+    # the key; after that a client asks again under a new key.
     return _once(call, f"/dossiers/{dossier_id}/attachments", request, 201, action)
 
 
