@@ -354,8 +354,9 @@ class Payments:
             raise ConflictError("The held reversal changed meanwhile", txn_id=credit_txn.txn_id)
 
         undone = decide(decision.order, _event_of(held), bank_bin, original_credited=True)
+        if undone.order is None:
+            raise ConflictError("The held reversal changed meanwhile", txn_id=credit_txn.txn_id)
         # Both changes land in one write, conditioned on the version the credit read.
-        assert undone.order is not None
         order = undone.order.model_copy(update={"version": decision.order.version})
         linked = _linked_reversal(held, undone, order)
 
