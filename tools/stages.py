@@ -3,8 +3,8 @@
 Each province (and the ministry) runs in its own stage: its own table, buckets, queue, state
 machine and secrets, so one province's load or incident never touches another.
 
-    python -m tools.stages add 31          # by official province code
-    python -m tools.stages add HAI-PHONG   # or by department code
+    python -m tools.stages add 31 --app-client-id ID         # by official province code
+    python -m tools.stages add HAI-PHONG --app-client-id ID  # or by department code
     python -m tools.stages list
 """
 
@@ -51,6 +51,8 @@ class Deployment:
     timestamp_authority_url: str
 
 
+# The placeholder a packaging check uses; a real stage names its own Cognito app client.
+EXAMPLE_APP_CLIENT_ID = "example-app-client-id"
 EXAMPLE_DEPLOYMENT = Deployment(
     account_id="123456789012",
     region="ap-southeast-1",
@@ -62,10 +64,11 @@ EXAMPLE_DEPLOYMENT = Deployment(
 
 
 def stage_environment(
-    unit: RegistryUnit, served: list[str], deployment: Deployment
+    unit: RegistryUnit, served: list[str], deployment: Deployment, app_client_id: str
 ) -> dict[str, str]:
     """The environment of the stage serving `unit`; resource names follow the stage name as
-    `infra/resources.json` derives them."""
+    `infra/resources.json` derives them. Tokens must be ID tokens of the stage's own Cognito
+    app client: their `aud` is that client's id."""
     stage = unit.stage_name
     prefix = f"{APP_NAME}-{stage}"
     issuer = f"https://cognito-idp.{deployment.region}.amazonaws.com/{deployment.user_pool_id}"
@@ -80,6 +83,7 @@ def stage_environment(
             f":stateMachine:{prefix}-dossier"
         ),
         "JWT_ISSUER": issuer,
+        "JWT_AUDIENCE": app_client_id,
         "JWKS_URL": f"{issuer}/.well-known/jwks.json",
         "BANK_SECRET_PREFIX": f"{APP_NAME}/{stage}/bank/",
         "SIGNING_SECRET_NAME": f"{APP_NAME}/{stage}/sandbox-signing",
@@ -93,12 +97,12 @@ def stage_environment(
 
 
 def stage_config(
-    unit: RegistryUnit, also_serves: list[str], deployment: Deployment
+    unit: RegistryUnit, also_serves: list[str], deployment: Deployment, app_client_id: str
 ) -> dict[str, Any]:
     served = list(dict.fromkeys([unit.code, *(registry_unit(c).code for c in also_serves)]))
     return {
         "api_gateway_stage": "api",
-        "environment_variables": stage_environment(unit, served, deployment),
+        "environment_variables": stage_environment(unit, served, deployment, app_client_id),
         "lambda_functions": LAMBDA_FUNCTIONS,
     }
 
@@ -128,11 +132,12 @@ def add_stage(
     unit: RegistryUnit,
     deployment: Deployment,
     also_serves: list[str],
+    app_client_id: str,
     replace: bool = False,
 ) -> bool:
     """Adds the unit's stage to `config`; False when an identical stage is already there."""
     stages = config.setdefault("stages", {})
-    wanted = stage_config(unit, also_serves, deployment)
+    wanted = stage_config(unit, also_serves, deployment, app_client_id)
     existing = stages.get(unit.stage_name)
     if existing == wanted:
         return False
@@ -150,6 +155,9 @@ def add(
     public_domain: Annotated[str, typer.Option(envvar="COISSUER_PUBLIC_DOMAIN")],
     mail_sender: Annotated[str, typer.Option(envvar="COISSUER_MAIL_SENDER")],
     tsa_url: Annotated[str, typer.Option(envvar="COISSUER_TSA_URL")],
+    app_client_id: Annotated[
+        str, typer.Option(help="The stage's Cognito app client id: the tokens' audience")
+    ],
     region: Annotated[str, typer.Option(envvar="AWS_DEFAULT_REGION")] = "ap-southeast-1",
     also_serves: Annotated[
         list[str] | None, typer.Option("--also-serves", help="More department codes")
@@ -162,7 +170,7 @@ def add(
     try:
         unit = resolve(province)
         config = json.loads(config_file.read_text(encoding="utf-8"))
-        changed = add_stage(config, unit, deployment, also_serves or [], replace)
+        changed = add_stage(config, unit, deployment, also_serves or [], app_client_id, replace)
     except (NotFoundError, ValueError) as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(1) from error
@@ -199,12 +207,12 @@ def package_generated_stage(unit: RegistryUnit, deployment: Deployment, scratch:
             shutil.copy2(source, project / part)
     config_file = project / ".chalice" / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
-    add_stage(config, unit, deployment, [], replace=True)
+    add_stage(config, unit, deployment, [], EXAMPLE_APP_CLIENT_ID, replace=True)
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     environment = {
         **os.environ,
         **config["environment_variables"],
-        **stage_environment(unit, [unit.code], deployment),
+        **stage_environment(unit, [unit.code], deployment, EXAMPLE_APP_CLIENT_ID),
         "AWS_DEFAULT_REGION": deployment.region,
     }
     out = project / "build" / unit.stage_name  # two levels down, as DefinitionUri expects

@@ -34,6 +34,9 @@ from chalicelib.domain.traders import TraderProfile
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
+# A filtered listing reads this many dossiers a query, and at most so many queries a page.
+FILTERED_BATCH = 100
+FILTERED_QUERIES_PER_PAGE = 4
 META = "META"
 PROFILE = "PROFILE"
 EVENT_PREFIX = "EVENT#"
@@ -86,10 +89,11 @@ def translate_client_error(exc: ClientError, what: str) -> Exception:
 
 
 class DossierStore:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, filtered_batch: int = FILTERED_BATCH) -> None:
         self._table = table
         self._client = table.meta.client
         self._name = table.name
+        self._filtered_batch = filtered_batch
 
     # ---- traders -------------------------------------------------------------------------
 
@@ -232,8 +236,9 @@ class DossierStore:
     ) -> tuple[list[Dossier], str | None]:
         """One page of a trader's dossiers, newest first.
 
-        Filters apply after the page is read, so a filtered page may be short; the cursor
-        still leads on.
+        Filters apply to the dossiers read, so a filtered page reads on until it is full, up
+        to FILTERED_QUERIES_PER_PAGE queries; a page cut short by that bound (even an empty
+        one) carries the cursor that leads on.
         """
         filters, values, names = [], {":pk": trader_pk(tax_code)}, {}
         if status is not None:
@@ -250,14 +255,16 @@ class DossierStore:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        if filters:
-            query["FilterExpression"] = " AND ".join(filters)
         if names:
             query["ExpressionAttributeNames"] = names
         start = decode_cursor(cursor)
         if start:
             query["ExclusiveStartKey"] = start
-        return self._page(query)
+        if not filters:
+            return self._page(query)
+        query["FilterExpression"] = " AND ".join(filters)
+        query["Limit"] = self._filtered_batch
+        return self._filled_page(query, limit, ("PK", "SK", "GSI1PK", "GSI1SK"))
 
     def list_queue(
         self, department_code: str, status: Status, limit: int, cursor: str | None = None
@@ -278,12 +285,34 @@ class DossierStore:
     # ---- internals -----------------------------------------------------------------------
 
     def _page(self, query: dict[str, Any]) -> tuple[list[Dossier], str | None]:
-        try:
-            response = self._table.query(**query)
-        except ClientError as exc:
-            raise translate_client_error(exc, "list dossiers") from exc
+        response = self._query(query)
         dossiers = [self._dossier_of(item) for item in response["Items"]]
         return dossiers, encode_cursor(response.get("LastEvaluatedKey"))
+
+    def _filled_page(
+        self, query: dict[str, Any], limit: int, key_names: tuple[str, ...]
+    ) -> tuple[list[Dossier], str | None]:
+        """Up to `limit` matching items over a bounded number of filtered queries."""
+        found: list[dict[str, Any]] = []
+        last_key: dict[str, Any] | None = None
+        for _ in range(FILTERED_QUERIES_PER_PAGE):
+            response = self._query(query)
+            room = limit - len(found)
+            found += response["Items"][:room]
+            last_key = response.get("LastEvaluatedKey")
+            if len(response["Items"]) > room:
+                # The page filled mid-batch: the next one starts after its last dossier.
+                last_key = {name: found[-1][name] for name in key_names}
+            if len(found) == limit or last_key is None:
+                break
+            query["ExclusiveStartKey"] = last_key
+        return [self._dossier_of(item) for item in found], encode_cursor(last_key)
+
+    def _query(self, query: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._table.query(**query)
+        except ClientError as exc:
+            raise translate_client_error(exc, "list dossiers") from exc
 
     def _transact(self, items: list[dict[str, Any]], what: str) -> list[str]:
         """Run a transaction; on a failed condition return each item's cancellation code."""

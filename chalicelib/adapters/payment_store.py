@@ -12,7 +12,10 @@ Items:
   flagged reversals carry `GSI3PK = PAYMENTS#{department}`,
   `GSI3SK = {Vietnam day of booking}#{bank}#{txn_id}`; events held for operations carry
   `GSI3PK = SUSPENSE#{department}`, `GSI3SK = {received_at}#{bank}#{txn_id}`.
-- `DOSSIER#{id}` / `EVENT#{time}#pay-{bank}-{txn_id}`: audit of a suspense assignment.
+- `BANKTXN#{bank}#{original_txn_id}` / `REVERSAL`: a reversal that arrived before the credit
+  it undoes; the credit, when it comes, finds it through a condition of its own transaction.
+- `DOSSIER#{id}` / `EVENT#{time}#{seq}#pay-{bank}-{txn_id}`: a suspense assignment, a history
+  event of the dossier (its `document`) with the bank event's fields beside it.
 
 Recording a bank event and applying it to its order is one TransactWriteItems, so a callback
 costs one GetItem of the order and one transaction; a repeat learns the stored outcome from
@@ -21,7 +24,7 @@ the cancellation itself (ReturnValuesOnConditionCheckFailure).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,8 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.dossier_store import event_sk
+from chalicelib.domain.dossiers import HistoryEvent, Status
 from chalicelib.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -36,7 +41,15 @@ from chalicelib.domain.errors import (
     TransientError,
 )
 from chalicelib.domain.fees import VIETNAM
-from chalicelib.domain.payments import BankTransaction, Outcome, PaymentOrder, Recorded
+from chalicelib.domain.payments import (
+    BankTransaction,
+    EventKind,
+    Outcome,
+    PaymentOrder,
+    Recorded,
+    ReversalArrivedFirstError,
+    SuspenseReason,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -45,6 +58,7 @@ ORDER_SK = "ORDER"
 POINTER_SK = "PAYMENT"
 ACCOUNT_SK = "ACCOUNT"
 BANKTXN_SK = "BANKTXN"
+REVERSAL_SK = "REVERSAL"
 _TRANSIENT_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -131,16 +145,75 @@ class PaymentStore:
         """Store a bank event once and, in the same transaction, the order it changed.
 
         ConflictError when the order changed since it was read: read again and decide again.
+        ReversalArrivedFirstError when a credit's reversal is already held: nothing is written.
         """
         items = [_put(self._table_name, _transaction_item(transaction), "attribute_not_exists(PK)")]
         if updated_order is not None:
             items.append(_versioned_put(self._table_name, updated_order))
+        if _awaits_its_original(transaction):
+            items.append(_put(self._table_name, _reversal_marker(transaction), None))
+            # A credit stored since the reversal was decided: decide again, to link them.
+            items.append(self._not_credited(transaction.bank, str(transaction.original_txn_id)))
+        if transaction.credited:
+            items.append(_absent(self._table_name, _reversal_key(transaction)))
         reasons = self._transact(items, return_old=True)
         if reasons is None:
             return Recorded(transaction, duplicate=False)
         if isinstance(reasons[0], dict):
             return Recorded(_transaction_from(_deserialize(reasons[0])), duplicate=True)
+        if transaction.credited and reasons[-1] == "ConditionalCheckFailed":
+            raise ReversalArrivedFirstError(
+                "The credit was reversed before it arrived", txn_id=transaction.txn_id
+            )
         raise ConflictError("The payment order changed meanwhile", reason="stale_order")
+
+    def _not_credited(self, bank: str, txn_id: str) -> dict[str, Any]:
+        credited = [Outcome.PAID, Outcome.PARTIAL, Outcome.OVERPAID]
+        check = {
+            "TableName": self._table_name,
+            "Key": _banktxn_key(bank, txn_id),
+            "ConditionExpression": "attribute_not_exists(PK) OR NOT outcome IN (:a, :b, :c)",
+            "ExpressionAttributeValues": {
+                f":{name}": outcome.value for name, outcome in zip("abc", credited, strict=True)
+            },
+        }
+        return {"ConditionCheck": check}
+
+    def earlier_reversal(self, credit: BankTransaction) -> BankTransaction | None:
+        """The held reversal of this credit that arrived before it, if any."""
+        marker = self._get(_reversal_key(credit))
+        if marker is None:
+            return None
+        return self.bank_transaction(credit.bank, str(marker["reversal_txn_id"]))
+
+    def record_with_earlier_reversal(
+        self, credit: BankTransaction, updated_order: PaymentOrder, reversal: BankTransaction
+    ) -> Recorded:
+        """Store a credit, the order it and its earlier reversal changed, and link the
+        reversal to that order, in one transaction."""
+        items = [
+            _put(self._table_name, _transaction_item(credit), "attribute_not_exists(PK)"),
+            _versioned_put(self._table_name, updated_order),
+            _put(
+                self._table_name,
+                _transaction_item(reversal),
+                "outcome = :suspense",
+                {":suspense": Outcome.SUSPENSE.value},
+            ),
+            {
+                "Delete": {
+                    "TableName": self._table_name,
+                    "Key": _reversal_key(credit),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+        ]
+        reasons = self._transact(items, return_old=True)
+        if reasons is None:
+            return Recorded(credit, duplicate=False)
+        if isinstance(reasons[0], dict):
+            return Recorded(_transaction_from(_deserialize(reasons[0])), duplicate=True)
+        raise ConflictError("The payment order or the reversal changed meanwhile")
 
     def save_order(self, order: PaymentOrder) -> PaymentOrder:
         """Store a new state of an order, conditioned on the version it was read at."""
@@ -179,22 +252,35 @@ class PaymentStore:
                 return transactions
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def dossier_standing(self, dossier_id: str) -> tuple[Status, int] | None:
+        """The dossier's status and version, or None when there is no such dossier."""
+        response = self._call(
+            self._table.get_item,
+            Key={"PK": f"DOSSIER#{dossier_id}", "SK": "META"},
+            ProjectionExpression="#status, #version",
+            ExpressionAttributeNames={"#status": "status", "#version": "version"},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return None if item is None else (Status(item["status"]), int(item["version"]))
+
     def assign(
         self,
         held: BankTransaction,
         resolved: BankTransaction,
         updated_order: PaymentOrder,
-        reason: str,
-        now: datetime,
+        event: HistoryEvent,
     ) -> None:
-        """Apply a held event to an order, once, with an audit event on the dossier."""
+        """Apply a held event to an order, once, with a history event on the dossier."""
         audit = {
-            "PK": f"DOSSIER#{updated_order.dossier_id}",
-            "SK": f"EVENT#{now.isoformat()}#pay-{held.bank}-{held.txn_id}",
+            "PK": f"DOSSIER#{event.dossier_id}",
+            # After the events of the version it saw, and unique to the bank event.
+            "SK": f"{event_sk(event)}#pay-{held.bank}-{held.txn_id}",
+            "entity": "dossier_event",
+            "document": event.model_dump_json(),
             "action": "payment_assigned",
-            "actor": resolved.assigned_by,
-            "reason": reason,
-            "at": now.isoformat(),
+            "actor": event.actor,
+            "at": event.at.isoformat(),
             "bank": held.bank,
             "txn_id": held.txn_id,
             "amount": held.amount,
@@ -267,6 +353,33 @@ def _put(
     if values:
         put["ExpressionAttributeValues"] = values
     return {"Put": put}
+
+
+def _absent(table_name: str, key: dict[str, str]) -> dict[str, Any]:
+    check = {"TableName": table_name, "Key": key, "ConditionExpression": "attribute_not_exists(PK)"}
+    return {"ConditionCheck": check}
+
+
+def _awaits_its_original(transaction: BankTransaction) -> bool:
+    return (
+        transaction.kind is EventKind.REVERSAL
+        and transaction.suspense_reason is SuspenseReason.UNKNOWN_ORIGINAL
+        and transaction.original_txn_id is not None
+    )
+
+
+def _reversal_key(credit: BankTransaction) -> dict[str, str]:
+    return {"PK": f"BANKTXN#{credit.bank}#{credit.txn_id}", "SK": REVERSAL_SK}
+
+
+def _reversal_marker(reversal: BankTransaction) -> dict[str, str]:
+    # NOTE: a second reversal of the same unseen credit replaces the first here; the first
+    # stays in suspense for operations (banks reverse a credit once).
+    return {
+        "PK": f"BANKTXN#{reversal.bank}#{reversal.original_txn_id}",
+        "SK": REVERSAL_SK,
+        "reversal_txn_id": reversal.txn_id,
+    }
 
 
 def _versioned_put(table_name: str, order: PaymentOrder) -> dict[str, Any]:

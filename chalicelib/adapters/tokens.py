@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 
@@ -12,6 +13,8 @@ from chalicelib.domain.errors import UnauthorizedError
 from chalicelib.domain.identity import Principal, Role
 
 ALGORITHMS = ["RS256"]
+# Plain HTTP only to this machine (a test's key server); settings admit https and file only.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class TokenVerifier:
@@ -20,6 +23,7 @@ class TokenVerifier:
     def __init__(self, jwks_url: str, issuer: str, audience: str) -> None:
         self._issuer = issuer
         self._audience = audience
+        _ensure_fetchable(jwks_url)
         self._keys = _LocalKeySet(jwks_url) if jwks_url.startswith("file:") else None
         self._client = None if self._keys else jwt.PyJWKClient(jwks_url, cache_keys=True)
 
@@ -45,6 +49,15 @@ class TokenVerifier:
         return self._client.get_signing_key_from_jwt(token).key
 
 
+def _ensure_fetchable(jwks_url: str) -> None:
+    parts = urlsplit(jwks_url)
+    if parts.scheme in ("https", "file"):
+        return
+    if parts.scheme == "http" and parts.hostname in LOOPBACK:
+        return
+    raise ValueError("The JWKS must be fetched over https (or read from a file)")
+
+
 class _LocalKeySet:
     """A JWKS read from a file, for the local issuer of the one-machine stack."""
 
@@ -61,8 +74,8 @@ class _LocalKeySet:
 
 def _principal(claims: dict[str, Any]) -> Principal:
     role = Role(claims["custom:role"])
-    tax_code = claims.get("custom:tax_code")
-    department = claims.get("custom:department")
+    tax_code = _text_claim(claims, "custom:tax_code")
+    department = _text_claim(claims, "custom:department")
     if role is Role.EXPORTER and not tax_code:
         raise UnauthorizedError("An exporter token must carry a tax code")
     if role in (Role.SPECIALIST, Role.LEADER) and not department:
@@ -75,3 +88,10 @@ def _principal(claims: dict[str, Any]) -> Principal:
         name=str(claims.get("name", "")),
         test_trader=claims.get("custom:test_trader") in (True, "true"),
     )
+
+
+def _text_claim(claims: dict[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is not None and not isinstance(value, str):
+        raise UnauthorizedError(f"The token's {name} claim must be a string")
+    return value

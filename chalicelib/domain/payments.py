@@ -17,6 +17,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain.departments import FeeAccount
+from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.fees import FeeKind
 
 CURRENCY_VND = "VND"
@@ -218,6 +219,10 @@ class BankTransaction(BaseModel):
     @property
     def credited(self) -> bool:
         return self.outcome in (Outcome.PAID, Outcome.PARTIAL, Outcome.OVERPAID)
+
+
+class ReversalArrivedFirstError(ConflictError):
+    """The bank reversed this credit before reporting it: apply both together."""
 
 
 @dataclass(frozen=True)

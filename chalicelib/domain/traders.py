@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.domain.errors import RuleViolationError
+from chalicelib.domain.errors import ForbiddenError, RuleViolationError
 
 CHECK_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 RENEWAL_YEARS = 2
@@ -98,6 +98,7 @@ class TraderDetails(_Strict):
 
 class TraderRegistration(TraderDetails):
     tax_code: TaxCode
+    # Whether a trader tests is the token's word; the body may only repeat it.
     test_trader: bool = False
 
 
@@ -126,9 +127,14 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def register(registration: TraderRegistration, today: date, now: datetime) -> TraderProfile:
+def register(
+    registration: TraderRegistration, today: date, now: datetime, test_trader: bool = False
+) -> TraderProfile:
+    """A new profile; `test_trader` is what the caller's token says, never the body."""
+    if registration.test_trader and not test_trader:
+        raise ForbiddenError("Only a token issued for a test trader may register one")
     return TraderProfile(
-        **registration.model_dump(),
+        **{**registration.model_dump(), "test_trader": test_trader},
         last_confirmed_on=today,
         version=1,
         created_at=now,

@@ -145,6 +145,9 @@ class DossierService:
         dossier = self._owned(tax_code, dossier_id)
         if dossier.status not in ATTACHABLE:
             raise ConflictError(f"No attachment can be added to a dossier that is {dossier.status}")
+        if len(dossier.attachments) >= rules.MAX_ATTACHMENTS:
+            limit = f"a dossier holds at most {rules.MAX_ATTACHMENTS} attachments"
+            raise ValidationFailedError(problems=[FieldProblem("/attachments", limit)])
 
         attachment_id = self._new_id()
         attachment = Attachment(

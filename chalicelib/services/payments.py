@@ -13,7 +13,7 @@ and mapped by the HTTP layer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from chalicelib.domain import bank_signature, fees, vietqr
 from chalicelib.domain.bank_signature import BankSecrets
 from chalicelib.domain.banks import bank_directory
 from chalicelib.domain.departments import Department
+from chalicelib.domain.dossiers import HistoryEvent, Status
 from chalicelib.domain.errors import (
     ConflictError,
     FieldProblem,
@@ -45,6 +46,7 @@ from chalicelib.domain.payments import (
     PaymentOrder,
     PaymentStatus,
     Recorded,
+    ReversalArrivedFirstError,
     credit,
     decide,
 )
@@ -80,17 +82,21 @@ class PaymentStorePort(Protocol):
     def record(
         self, transaction: BankTransaction, updated_order: PaymentOrder | None
     ) -> Recorded: ...
+    def earlier_reversal(self, credit: BankTransaction) -> BankTransaction | None: ...
+    def record_with_earlier_reversal(
+        self, credit: BankTransaction, updated_order: PaymentOrder, reversal: BankTransaction
+    ) -> Recorded: ...
     def save_order(self, order: PaymentOrder) -> PaymentOrder: ...
     def suspense(
         self, department: str, limit: int = 50, after: str | None = None
     ) -> tuple[list[BankTransaction], str | None]: ...
+    def dossier_standing(self, dossier_id: str) -> tuple[Status, int] | None: ...
     def assign(
         self,
         held: BankTransaction,
         resolved: BankTransaction,
         updated_order: PaymentOrder,
-        reason: str,
-        now: datetime,
+        event: HistoryEvent,
     ) -> None: ...
 
 
@@ -294,9 +300,14 @@ class Payments:
                 "The money reached another department's account", txn_id=txn_id
             )
 
+        standing = self.store.dossier_standing(dossier_id)
+        if standing is None:
+            raise NotFoundError("No such dossier", dossier_id=dossier_id)
+
         decision = credit(order, held.amount, held.booked_at)
         resolved = _resolved(held, decision, order, operator, now)
-        self.store.assign(held, resolved, decision.order or order, reason, now)
+        event = _assignment_event(resolved, standing, reason)
+        self.store.assign(held, resolved, decision.order or order, event)
         logger.info(
             "suspense item assigned",
             txn_id=txn_id,
@@ -315,7 +326,10 @@ class Payments:
         department = self._department_of(bank_bin, event, order)
         transaction = _transaction(event, raw, received_via, now, decision, order, department)
 
-        recorded = self.store.record(transaction, decision.order)
+        try:
+            recorded = self.store.record(transaction, decision.order)
+        except ReversalArrivedFirstError:
+            decision, recorded = self._record_with_earlier_reversal(transaction, decision, bank_bin)
         stored = recorded.transaction
         if recorded.duplicate and _differs(stored, event):
             logger.warning("bank reused a transaction id", bank=event.bank, txn_id=event.txn_id)
@@ -331,6 +345,32 @@ class Payments:
             count_event("BankEvent", outcome=stored.outcome.value)
         self._notify_if_paid(stored.became_paid, decision.order or order)
         return stored, recorded.duplicate
+
+    def _record_with_earlier_reversal(
+        self, credit_txn: BankTransaction, decision: PaymentDecision, bank_bin: str
+    ) -> tuple[PaymentDecision, Recorded]:
+        """Apply a credit and the reversal held for it, as if they had come in order: the
+        order is paid and flagged, and the reversal leaves suspense linked to it."""
+        held = self.store.earlier_reversal(credit_txn)
+        if held is None or decision.order is None:
+            raise ConflictError("The held reversal changed meanwhile", txn_id=credit_txn.txn_id)
+
+        undone = decide(decision.order, _event_of(held), bank_bin, original_credited=True)
+        if undone.order is None:
+            raise ConflictError("The held reversal changed meanwhile", txn_id=credit_txn.txn_id)
+        # Both changes land in one write, conditioned on the version the credit read.
+        order = undone.order.model_copy(update={"version": decision.order.version})
+        linked = _linked_reversal(held, undone, order)
+
+        recorded = self.store.record_with_earlier_reversal(credit_txn, order, linked)
+        logger.warning(
+            "credit arrived after its reversal",
+            bank=credit_txn.bank,
+            txn_id=credit_txn.txn_id,
+            reversal_txn_id=held.txn_id,
+            payment_ref=order.payment_reference,
+        )
+        return replace(decision, order=order), recorded
 
     def _order_for(self, event: BankCredit) -> tuple[PaymentOrder | None, bool]:
         """The order the event concerns, and whether it undoes a credit to that order."""
@@ -435,6 +475,45 @@ def _resolved(
             "became_paid": decision.became_paid,
             "assigned_by": operator,
             "assigned_at": now,
+        }
+    )
+
+
+def _assignment_event(
+    resolved: BankTransaction, standing: tuple[Status, int], reason: str
+) -> HistoryEvent:
+    # Assigning money moves no status itself: the workflow records the move to paid.
+    status, version = standing
+    return HistoryEvent(
+        dossier_id=str(resolved.dossier_id),
+        seq=version,
+        at=resolved.assigned_at or resolved.received_at,
+        actor=str(resolved.assigned_by),
+        from_status=status,
+        to_status=status,
+        reason=(
+            f"payment {resolved.bank} {resolved.txn_id} of {resolved.amount} VND assigned"
+            f" ({resolved.outcome.value}): {reason}"
+        ),
+    )
+
+
+def _event_of(transaction: BankTransaction) -> BankCredit:
+    fields = BankCredit.model_fields.keys()
+    return BankCredit.model_validate({name: getattr(transaction, name) for name in fields})
+
+
+def _linked_reversal(
+    held: BankTransaction, decision: PaymentDecision, order: PaymentOrder
+) -> BankTransaction:
+    return held.model_copy(
+        update={
+            "outcome": decision.outcome,
+            "suspense_reason": None,
+            "department": order.department,
+            "payment_reference": order.payment_reference,
+            "dossier_id": order.dossier_id,
+            "remainder_vnd": decision.remainder_vnd,
         }
     )
 

@@ -21,13 +21,15 @@ class TraderService:
         self._store = store
         self._clock = clock
 
-    def register(self, registration: TraderRegistration, caller_tax_code: str) -> TraderProfile:
-        """An exporter registers its own tax code, once."""
+    def register(
+        self, registration: TraderRegistration, caller_tax_code: str, test_trader: bool = False
+    ) -> TraderProfile:
+        """An exporter registers its own tax code, once; a test trader only by its token."""
         if registration.tax_code != caller_tax_code:
             raise NotFoundError("No trader with this tax code is yours")
         now = self._clock()
 
-        profile = traders.register(registration, vietnam_day(now), now)
+        profile = traders.register(registration, vietnam_day(now), now, test_trader)
         try:
             self._store.save_trader(profile)
         except ConflictError as exc:

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.adapters.dossier_store import FILTERED_QUERIES_PER_PAGE, DossierStore
 from chalicelib.domain.attachments import UploadRequest
 from chalicelib.domain.dossiers import DossierUpdate, Status, transition
 from chalicelib.domain.errors import (
@@ -41,7 +42,9 @@ def stack():
 
 def register(stack, name, test_trader=False):
     sample = load_sample(name)
-    stack.traders.register(registration(sample, test_trader), sample["exporter"]["tax_code"])
+    stack.traders.register(
+        registration(sample, test_trader), sample["exporter"]["tax_code"], test_trader=test_trader
+    )
     return sample
 
 
@@ -289,6 +292,48 @@ def test_listing_is_newest_first_cursor_paged_and_filtered(stack):
     assert [d.id for d in first + second] == created[::-1][:4]
     assert [d.id for d in withdrawn] == [created[1]]
     assert stack.dossiers.list_mine(tax_code, limit=10, form="D")[0] == []
+
+
+def test_a_filtered_page_is_filled_up_to_its_limit_and_its_cursor_leads_on(stack):
+    sample = register(stack, "form-e-footwear-cn.json")
+    tax_code = sample["exporter"]["tax_code"]
+    created = []
+    for _minute in range(7):
+        stack.clock.now += timedelta(minutes=1)
+        created.append(stack.dossiers.create(tax_code, "e", draft_request(sample, "HP")).id)
+    for withdrawn_id in (created[0], created[1], created[3]):
+        stack.dossiers.withdraw(tax_code, "e", withdrawn_id, "")
+
+    first, cursor = stack.dossiers.list_mine(tax_code, limit=2, status=Status.WITHDRAWN)
+    second, last_cursor = stack.dossiers.list_mine(
+        tax_code, limit=2, cursor=cursor, status=Status.WITHDRAWN
+    )
+
+    assert [d.id for d in first] == [created[3], created[1]]
+    assert cursor is not None
+    assert [d.id for d in second] == [created[0]]
+    assert last_cursor is None
+
+
+def test_a_filtered_page_reads_a_bounded_number_of_dossiers(stack):
+    sample = register(stack, "form-e-footwear-cn.json")
+    tax_code = sample["exporter"]["tax_code"]
+    stack.clock.now += timedelta(minutes=1)
+    oldest = stack.dossiers.create(tax_code, "e", draft_request(sample, "HP")).id
+    stack.dossiers.withdraw(tax_code, "e", oldest, "")
+    for _minute in range(FILTERED_QUERIES_PER_PAGE * 2):
+        stack.clock.now += timedelta(minutes=1)
+        stack.dossiers.create(tax_code, "e", draft_request(sample, "HP"))
+    store = DossierStore(stack.table, filtered_batch=2)  # reads at most 4 x 2 dossiers a page
+    stack.counter.reset()
+
+    page, cursor = store.list_by_trader(tax_code, 5, status=Status.WITHDRAWN)
+    queries = stack.counter.calls["Query"]
+    rest, end = store.list_by_trader(tax_code, 5, cursor, status=Status.WITHDRAWN)
+
+    # past the bound the page is short, never lost: its cursor leads on to the match
+    assert (page, cursor is not None, queries) == ([], True, FILTERED_QUERIES_PER_PAGE)
+    assert ([d.id for d in rest], end) == ([oldest], None)
 
 
 def test_exporter_registers_only_its_own_tax_code_and_only_once(stack):

@@ -122,6 +122,34 @@ def test_test_trader_submits_to_a_sandbox_department(stack: Stack) -> None:
     assert json_body(exporter.submit(dossier_id))["status"] == "submitted"
 
 
+def test_a_body_claiming_a_test_trader_without_the_tokens_claim_is_refused(stack: Stack) -> None:
+    seed_department("SANDBOX-1", state="sandbox", forms=["D"])
+    sample = load_sample("form-d-coffee-th.json")
+    exporter = ExporterClient(stack, sample["exporter"]["tax_code"], test_trader=False)
+
+    claimed = exporter.register(sample, test_trader=True)
+    profile = exporter.call("GET", f"/traders/{exporter.tax_code}")
+
+    assert claimed.status_code == 403, claimed.body
+    assert "test trader" in json_body(claimed)["detail"]
+    assert profile.status_code == 404
+
+
+def test_a_trader_registered_without_the_tokens_claim_cannot_use_a_sandbox(stack: Stack) -> None:
+    seed_department("SANDBOX-1", state="sandbox", forms=["D"])
+    sample = load_sample("form-d-coffee-th.json")
+    exporter = ExporterClient(stack, sample["exporter"]["tax_code"], test_trader=False)
+    assert exporter.register(sample).status_code == 201
+    dossier_id = json_body(exporter.create(draft_body(sample, "SANDBOX-1")))["id"]
+    for kind in attachment_kinds(sample):
+        exporter.attach(dossier_id, kind)
+
+    response = exporter.submit(dossier_id)
+
+    assert response.status_code == 422, response.body
+    assert json_body(exporter.call("GET", f"/traders/{exporter.tax_code}"))["test_trader"] is False
+
+
 def test_submission_missing_a_required_attachment_names_it(departments: Stack) -> None:
     kinds = ["export_customs_declaration", "commercial_invoice", "transport_document"]
     exporter, dossier_id = ready_draft(departments, kinds=kinds)
@@ -439,3 +467,49 @@ def test_department_stored_by_the_department_registry_is_read(stack: Stack) -> N
 
     assert json_body(exporter.submit(dossier_id))["status"] == "submitted"
     assert json.loads(execution(stack, dossier_id)["input"])["payment_required"] is True
+
+
+def test_the_51st_attachment_is_refused_with_its_pointer_and_nothing_written(
+    stack: Stack,
+) -> None:
+    exporter, dossier_id = ready_draft(stack, kinds=[])
+    request = {"kind": "other", "filename": "letter.pdf", "content_type": "application/pdf",
+               "size": 2000}  # fmt: skip
+    for _ in range(50):
+        assert (
+            exporter.call("POST", f"/dossiers/{dossier_id}/attachments", request).status_code == 201
+        )
+    before = json_body(exporter.get(dossier_id))["dossier"]
+
+    response = exporter.call("POST", f"/dossiers/{dossier_id}/attachments", request)
+
+    assert response.status_code == 422, response.body
+    assert [e["pointer"] for e in json_body(response)["errors"]] == ["/attachments"]
+    assert json_body(exporter.get(dossier_id))["dossier"] == before
+
+
+def test_goods_lines_past_500_are_refused_with_their_pointer_by_json_and_by_csv(
+    stack: Stack,
+) -> None:
+    exporter, dossier_id = ready_draft(stack, kinds=[])
+    line = json_body(exporter.get(dossier_id))["dossier"]["lines"][0]
+    assert (
+        exporter.call("POST", f"/dossiers/{dossier_id}/lines", {"lines": [line] * 499}).status_code
+        == 200
+    )
+    header = "hs_code,description,packages,quantity,unit,gross_weight_kg,fob_amount,fob_currency"
+    row = f'{line["hs_code"]},"{line["description"]}",1,1,KGM,1,1,USD'
+    before = json_body(exporter.get(dossier_id))["dossier"]
+
+    by_json = exporter.call("POST", f"/dossiers/{dossier_id}/lines", {"lines": [line]})
+    by_csv = exporter.call(
+        "POST",
+        f"/dossiers/{dossier_id}/lines/csv",
+        "\n".join([header, row, row]) + "\n",
+        {"Content-Type": "text/csv"},
+    )
+
+    assert (by_json.status_code, by_csv.status_code) == (422, 422), (by_json.body, by_csv.body)
+    assert [e["pointer"] for e in json_body(by_json)["errors"]] == ["/lines"]
+    assert [e["pointer"] for e in json_body(by_csv)["errors"]] == ["/lines"]
+    assert json_body(exporter.get(dossier_id))["dossier"] == before

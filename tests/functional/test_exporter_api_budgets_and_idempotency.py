@@ -1,3 +1,4 @@
+from chalicelib.adapters.dossier_store import FILTERED_QUERIES_PER_PAGE
 from chalicelib.domain.dossiers import DraftRequest
 from chalicelib.services.idempotency import request_hash
 from chalicelib.wiring import container
@@ -46,6 +47,7 @@ def test_every_route_stays_within_its_dynamodb_call_budget(stack: Stack) -> None
     page = measure("list page 1", exporter.call("GET", "/dossiers?limit=1"))
     cursor = page["next_cursor"]
     measure("list page 2", exporter.call("GET", f"/dossiers?limit=1&cursor={cursor}"))
+    filtered = measure("list filtered", exporter.call("GET", "/dossiers?limit=1&status=submitted"))
 
     budgets = {
         "register": 3,
@@ -61,10 +63,13 @@ def test_every_route_stays_within_its_dynamodb_call_budget(stack: Stack) -> None
         "withdraw": 2,
         "list page 1": 1,
         "list page 2": 1,
+        # A filtered page reads on until full: one query per batch of dossiers, bounded.
+        "list filtered": FILTERED_QUERIES_PER_PAGE,
     }
     over = {route: n for route, n in used.items() if n > budgets[route]}
     assert not over, used
     assert used["list page 1"] == used["list page 2"] == 1
+    assert [d["id"] for d in filtered["items"]] == [dossier_id]  # read past the newer clone
 
 
 def test_retry_with_the_same_key_gets_the_first_response_and_creates_nothing(
@@ -153,3 +158,69 @@ def test_registration_replays_under_its_key(stack: Stack) -> None:
     assert (first.status_code, again.status_code) == (201, 201)
     assert json_body(again) == json_body(first)
     assert without_key.status_code == 409
+
+
+def _goods_csv(line: dict) -> str:
+    header = "hs_code,description,packages,quantity,unit,gross_weight_kg,fob_amount,fob_currency"
+    return f'{header}\n{line["hs_code"]},"{line["description"]}",1,1,KGM,1,1,USD\n'
+
+
+def test_a_retried_lines_post_adds_the_lines_once(stack: Stack) -> None:
+    exporter, dossier_id = ready_draft(stack, kinds=[])
+    line = json_body(exporter.get(dossier_id))["dossier"]["lines"][0]
+    path, key = f"/dossiers/{dossier_id}/lines", {"Idempotency-Key": "lines-1"}
+
+    first = exporter.call("POST", path, {"lines": [line]}, key)
+    stack.clock.advance(hours=23)
+    again = exporter.call("POST", path, {"lines": [line]}, key)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert json_body(again) == json_body(first)
+    assert len(json_body(exporter.get(dossier_id))["dossier"]["lines"]) == 2
+
+
+def test_a_retried_csv_import_adds_its_rows_once(stack: Stack) -> None:
+    exporter, dossier_id = ready_draft(stack, kinds=[])
+    line = json_body(exporter.get(dossier_id))["dossier"]["lines"][0]
+    path = f"/dossiers/{dossier_id}/lines/csv"
+    headers = {"Content-Type": "text/csv", "Idempotency-Key": "csv-1"}
+
+    first = exporter.call("POST", path, _goods_csv(line), headers)
+    again = exporter.call("POST", path, _goods_csv(line), headers)
+    other = exporter.call("POST", path, _goods_csv({**line, "description": "Other"}), headers)
+
+    assert (first.status_code, again.status_code) == (200, 200), first.body
+    assert json_body(again) == json_body(first)
+    assert other.status_code == 422
+    assert "different request body" in json_body(other)["detail"]
+    assert len(json_body(exporter.get(dossier_id))["dossier"]["lines"]) == 2
+
+
+def test_a_retried_attachment_request_records_one_attachment(stack: Stack) -> None:
+    exporter, dossier_id = ready_draft(stack, kinds=[])
+    path, key = f"/dossiers/{dossier_id}/attachments", {"Idempotency-Key": "attach-1"}
+    request = {"kind": "other", "filename": "letter.pdf", "content_type": "application/pdf",
+               "size": 2000}  # fmt: skip
+
+    first = exporter.call("POST", path, request, key)
+    again = exporter.call("POST", path, request, key)
+    other = exporter.call("POST", path, {**request, "filename": "other.pdf"}, key)
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert json_body(again) == json_body(first)
+    assert len(json_body(exporter.get(dossier_id))["dossier"]["attachments"]) == 1
+
+
+def test_a_lines_post_retried_while_the_first_still_runs_is_a_conflict(stack: Stack) -> None:
+    exporter, dossier_id = ready_draft(stack, kinds=[])
+    line = json_body(exporter.get(dossier_id))["dossier"]["lines"][0]
+    path = f"/dossiers/{dossier_id}/lines"
+    fingerprint = request_hash("POST", path, {"lines": [line]})
+    scope = f"exporter:{exporter.tax_code}"
+    container().idempotency_store.claim(scope, "lines-1", fingerprint, stack.clock.now)
+
+    response = exporter.call("POST", path, {"lines": [line]}, {"Idempotency-Key": "lines-1"})
+
+    assert response.status_code == 409
+    assert "still running" in json_body(response)["detail"]
+    assert len(json_body(exporter.get(dossier_id))["dossier"]["lines"]) == 1

@@ -14,8 +14,12 @@ DEPLOYMENT = {
 }
 
 
-def invoke(*arguments: str):
-    return CliRunner(env=DEPLOYMENT).invoke(cli, list(arguments))
+APP_CLIENT = "4lq2example7cognitoclient"
+
+
+def invoke(*arguments: str, app_client: str | None = APP_CLIENT):
+    client = ["--app-client-id", app_client] if app_client else []
+    return CliRunner(env=DEPLOYMENT).invoke(cli, [*arguments, *client])
 
 
 def write_config(path, stages=None):
@@ -78,4 +82,26 @@ def test_unknown_province_is_refused(tmp_path):
     result = invoke("add", "99", "--config", str(config))
 
     assert result.exit_code == 1
+    assert json.loads(config.read_text())["stages"] == {}
+
+
+def test_each_stage_checks_tokens_for_the_app_client_it_is_given(tmp_path):
+    config = tmp_path / "config.json"
+    write_config(config)
+
+    invoke("add", "31", "--config", str(config), app_client="hai-phong-client")
+    invoke("add", "HA-NOI", "--config", str(config), app_client="ha-noi-client")
+
+    stages = json.loads(config.read_text())["stages"]
+    assert stages["hai-phong"]["environment_variables"]["JWT_AUDIENCE"] == "hai-phong-client"
+    assert stages["ha-noi"]["environment_variables"]["JWT_AUDIENCE"] == "ha-noi-client"
+
+
+def test_a_stage_is_not_added_without_its_app_client(tmp_path):
+    config = tmp_path / "config.json"
+    write_config(config)
+
+    result = invoke("add", "31", "--config", str(config), app_client=None)
+
+    assert result.exit_code != 0
     assert json.loads(config.read_text())["stages"] == {}

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from chalicelib.domain import traders
-from chalicelib.domain.errors import RuleViolationError
+from chalicelib.domain.errors import ForbiddenError, RuleViolationError
 from chalicelib.domain.traders import TraderRegistration, normalise_tax_code
 from tools.samples import SAMPLE_FILES, load_sample, registration
 
@@ -69,3 +69,25 @@ def test_update_restarts_the_renewal_clock():
 
     assert updated.renewal_due_on == date(2028, 12, 3)
     assert updated.version == 2
+
+
+def test_a_registration_body_claiming_a_test_trader_is_refused_without_the_tokens_claim():
+    body = registration(load_sample("form-d-coffee-th.json"), test_trader=True)
+
+    with pytest.raises(ForbiddenError, match="test trader"):
+        traders.register(body, date(2026, 12, 3), NOW, test_trader=False)
+
+
+@pytest.mark.parametrize("body_says", [True, False])
+def test_a_test_trader_is_one_the_token_names(body_says):
+    body = registration(load_sample("form-d-coffee-th.json"), test_trader=body_says)
+
+    profile = traders.register(body, date(2026, 12, 3), NOW, test_trader=True)
+
+    assert profile.test_trader is True
+
+
+def test_a_trader_is_no_test_trader_unless_the_token_says_so():
+    body = registration(load_sample("form-d-coffee-th.json"))
+
+    assert traders.register(body, date(2026, 12, 3), NOW).test_trader is False

@@ -1,7 +1,8 @@
 """The exporter's routes: the trader profile, and dossiers from draft to withdrawal.
 
 Exporters act for the tax code in their token; another trader's dossier answers 404. Routes
-that create accept an `Idempotency-Key` header and run once per key for 24 hours.
+that create or add (traders, dossiers, clones, goods lines, attachments) accept an
+`Idempotency-Key` header and run once per key for 24 hours.
 """
 
 from __future__ import annotations
@@ -109,10 +110,11 @@ class UploadForm(_Body):
 )
 def register_trader(call: Call) -> Reply:
     registration: TraderRegistration = call.body
-    tax_code = _tax_code(call)
+    tax_code, test_trader = _tax_code(call), call.caller.test_trader
 
     def action() -> BaseModel:
-        return _trader_view(container().trader_service.register(registration, tax_code))
+        profile = container().trader_service.register(registration, tax_code, test_trader)
+        return _trader_view(profile)
 
     return _once(call, "/traders", registration, 201, action)
 
@@ -229,10 +231,16 @@ def update_dossier(call: Call, dossier_id: str) -> Dossier:
     body=LinesRequest,
     response=Dossier,
     tags=("dossiers",),
+    idempotent=True,
 )
-def add_lines(call: Call, dossier_id: str) -> Dossier:
+def add_lines(call: Call, dossier_id: str) -> Reply:
     request: LinesRequest = call.body
-    return container().dossier_service.add_lines(_tax_code(call), dossier_id, request.lines)
+    tax_code = _tax_code(call)
+
+    def action() -> BaseModel:
+        return container().dossier_service.add_lines(tax_code, dossier_id, request.lines)
+
+    return _once(call, f"/dossiers/{dossier_id}/lines", request, 200, action)
 
 
 @endpoint(
@@ -244,10 +252,15 @@ def add_lines(call: Call, dossier_id: str) -> Dossier:
     response=Dossier,
     content_types=("text/csv",),
     tags=("dossiers",),
+    idempotent=True,
 )
-def import_lines(call: Call, dossier_id: str) -> Dossier:
-    text = _csv_text(call)
-    return container().dossier_service.import_lines_csv(_tax_code(call), dossier_id, text)
+def import_lines(call: Call, dossier_id: str) -> Reply:
+    text, tax_code = _csv_text(call), _tax_code(call)
+
+    def action() -> BaseModel:
+        return container().dossier_service.import_lines_csv(tax_code, dossier_id, text)
+
+    return _once(call, f"/dossiers/{dossier_id}/lines/csv", text, 200, action)
 
 
 @endpoint(
@@ -280,11 +293,19 @@ def clone_dossier(call: Call, dossier_id: str) -> Reply:
     response=UploadForm,
     status=201,
     tags=("dossiers",),
+    idempotent=True,
 )
 def request_upload(call: Call, dossier_id: str) -> Reply:
-    upload = container().dossier_service.request_upload(_tax_code(call), dossier_id, call.body)
-    form = UploadForm(attachment=upload.attachment, url=upload.url, fields=upload.fields)
-    return Reply(form, 201)
+    request: UploadRequest = call.body
+    tax_code = _tax_code(call)
+
+    def action() -> BaseModel:
+        upload = container().dossier_service.request_upload(tax_code, dossier_id, request)
+        return UploadForm(attachment=upload.attachment, url=upload.url, fields=upload.fields)
+
+    # NOTE: a replay returns the first upload form, whose presigned URL expires sooner than
+    # the key; after that a client asks again under a new key.
+    return _once(call, f"/dossiers/{dossier_id}/attachments", request, 201, action)
 
 
 @endpoint(
@@ -341,13 +362,14 @@ def _trader_view(profile: TraderProfile) -> TraderView:
 def _once(
     call: Call,
     path: str,
-    body: BaseModel | None,
+    body: BaseModel | str | None,
     status: int,
     action: Callable[[], BaseModel],
 ) -> Reply:
     """Run `action` once per Idempotency-Key; a retry gets the first response."""
     key = _idempotency_key(call)
-    fingerprint = request_hash("POST", path, body.model_dump(mode="json") if body else None)
+    content = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    fingerprint = request_hash("POST", path, content)
     stored = run_once(
         container().idempotency_store,
         _idempotency_scope(call.caller),

@@ -38,7 +38,7 @@ class PaymentOrderResponse(BaseModel):
 
 
 class SuspenseQuery(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid")
     department: str | None = Field(default=None, min_length=1, max_length=20)
     after: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
@@ -69,7 +69,7 @@ class SuspenseList(BaseModel):
 
 
 class Assignment(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid")
     dossier_id: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=3, max_length=500)
 

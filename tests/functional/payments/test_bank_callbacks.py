@@ -1,9 +1,11 @@
+import itertools
 import json
 from datetime import timedelta
 
 import pytest
 
 from chalicelib.domain.bank_signature import SIGNATURE_HEADER
+from chalicelib.domain.dossiers import HistoryEvent, Status
 from chalicelib.domain.errors import (
     NotFoundError,
     RuleViolationError,
@@ -228,9 +230,22 @@ def test_a_payment_made_before_the_await_step_completes_it_as_soon_as_it_starts(
     assert workflow.completed == [(order.dossier_id, "token-late")]
 
 
-def test_operations_assign_a_suspense_item_to_a_dossier_with_an_audit_event(
+def awaiting_payment(table, dossier_id: str, version: int = 3) -> None:
+    """The dossier's status and version, as the dossier store keeps them beside its document."""
+    table.put_item(
+        Item={
+            "PK": f"DOSSIER#{dossier_id}",
+            "SK": "META",
+            "status": "awaiting_payment",
+            "version": version,
+        }
+    )
+
+
+def test_operations_assign_a_suspense_item_to_a_dossier_with_a_history_event(
     payments, order, store, table, workflow
 ):
+    awaiting_payment(table, order.dossier_id)
     deliver(payments, callback_body(note="nop phi"))
 
     assigned = payments.assign_suspense(
@@ -244,11 +259,30 @@ def test_operations_assign_a_suspense_item_to_a_dossier_with_an_audit_event(
     assert assigned.outcome is Outcome.PAID
     assert store.order(order.payment_reference).status is PaymentStatus.PAID
     assert store.suspense("HN") == ([], None)
-    assert [(item["action"], item["actor"], item["reason"]) for item in audit] == [
-        ("payment_assigned", "ops-1", "payer's letter")
-    ]
+    assert [item["action"] for item in audit] == ["payment_assigned"]
+    event = HistoryEvent.model_validate_json(audit[0]["document"])
+    assert (event.actor, event.at, event.seq, event.from_status, event.to_status) == (
+        "ops-1",
+        NOW,
+        3,
+        Status.AWAITING_PAYMENT,
+        Status.AWAITING_PAYMENT,
+    )
+    assert event.reason == "payment techcombank FT001 of 60000 VND assigned (paid): payer's letter"
     with pytest.raises(NotFoundError):
         payments.assign_suspense("techcombank", "FT001", order.dossier_id, "ops-2", "again", NOW)
+
+
+def test_a_suspense_item_cannot_be_assigned_to_an_order_without_its_dossier(payments, order, store):
+    deliver(payments, callback_body(note="nop phi"))
+
+    with pytest.raises(NotFoundError):
+        payments.assign_suspense(
+            "techcombank", "FT001", order.dossier_id, "ops-1", "payer's letter", NOW
+        )
+
+    assert store.bank_transaction("techcombank", "FT001").outcome is Outcome.SUSPENSE
+    assert store.order(order.payment_reference).status is PaymentStatus.AWAITING
 
 
 def test_a_foreign_currency_credit_cannot_be_assigned(payments, order):
@@ -344,3 +378,56 @@ def test_money_sent_to_another_account_is_held_for_the_department_owning_that_ac
         (SuspenseReason.WRONG_ACCOUNT, order.dossier_id)
     ]
     assert store.suspense("HN") == ([], None)
+
+
+EVENTS = {
+    "credit": callback_body(txn_id="FT001", note="{ref}"),
+    "reversal": callback_body(txn_id="RV001", kind="reversal", original_txn_id="FT001"),
+    "failed": callback_body(txn_id="FL001", kind="failed", note="{ref}"),
+}
+
+
+@pytest.mark.parametrize("arrival", list(itertools.permutations(EVENTS)), ids="-".join)
+def test_a_credit_its_reversal_and_a_failure_end_the_same_in_any_order(
+    payments, order, store, workflow, arrival
+):
+    payments.await_payment(order.dossier_id, "token-1")
+
+    answers = {
+        name: deliver(
+            payments, EVENTS[name].replace(b"{ref}", order.payment_reference.encode())
+        ).body["outcome"]
+        for name in arrival
+    }
+
+    stored = store.order(order.payment_reference)
+    reversal = store.bank_transaction("techcombank", "RV001")
+    # paid, and flagged for operations: never paid without the reversal showing
+    assert (stored.status, stored.received_vnd, stored.reversed_vnd) == (
+        PaymentStatus.PAID,
+        60_000,
+        60_000,
+    )
+    assert PaymentFlag.REVERSAL_AFTER_CREDIT in stored.flags
+    assert (reversal.outcome, reversal.payment_reference) == (
+        Outcome.REVERSAL_FLAGGED,
+        order.payment_reference,
+    )
+    assert store.suspense("HN") == ([], None)
+    assert store.bank_transaction("techcombank", "FT001").credited
+    assert answers["failed"] == "ignored"
+    assert workflow.completed == [(order.dossier_id, "token-1")]
+
+
+def test_a_credit_whose_reversal_came_first_answers_its_repeats_the_same(payments, order, store):
+    deliver(payments, EVENTS["reversal"])
+    credit = EVENTS["credit"].replace(b"{ref}", order.payment_reference.encode())
+
+    first = deliver(payments, credit)
+    again = deliver(payments, credit)
+    reversal_again = deliver(payments, EVENTS["reversal"])
+
+    assert first.body == again.body
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert store.order(order.payment_reference).reversed_vnd == 60_000
+    assert (reversal_again.body["outcome"], reversal_again.duplicate) == ("reversal_flagged", True)

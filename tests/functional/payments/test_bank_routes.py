@@ -14,6 +14,7 @@ from chalicelib.domain.departments import FeeAccount
 from chalicelib.domain.payments import PaymentStatus
 from chalicelib.domain.vietqr import decode
 from chalicelib.wiring import container
+from tests.qr_reader import scanned
 from tests.stack import json_body
 
 from .conftest import a_department
@@ -97,7 +98,7 @@ def test_exporter_sees_the_qr_and_transfer_instructions_of_their_dossier(api, or
         60_000,
         order.payment_reference,
     )
-    assert base64.b64decode(body["qr_png_base64"]).startswith(b"\x89PNG")
+    assert scanned(base64.b64decode(body["qr_png_base64"])) == [body["qr_payload"]]
     assert body["transfer"] == {
         "bank_name": "Ngân hàng TMCP Ngoại Thương Việt Nam",
         "bank_short_name": "Vietcombank",
@@ -214,6 +215,10 @@ def test_a_charset_in_the_content_type_is_accepted(api, order):
 
 
 def test_an_unknown_reference_is_held_and_operations_assign_it(api, order):
+    container().table.put_item(
+        Item={"PK": f"DOSSIER#{order.dossier_id}", "SK": "META", "status": "awaiting_payment",
+              "version": 3}
+    )  # fmt: skip
     body = body_for("CHUYEN KHOAN PHI C/O")
     txn_id = json.loads(body)["txn_id"]
     operations = api.auth("operations", department=DEPARTMENT)
@@ -250,6 +255,9 @@ def test_one_vnd_short_is_partial_and_the_qr_asks_for_the_remainder(api, order):
 
     assert json_body(response)["outcome"] == "partial"
     assert (json_body(view)["remainder_vnd"], json_body(view)["transfer"]["amount_vnd"]) == (1, 1)
+    (payload,) = scanned(base64.b64decode(json_body(view)["qr_png_base64"]))
+    assert payload == json_body(view)["qr_payload"]
+    assert decode(payload).amount_vnd == 1
     assert decode(json_body(view)["qr_payload"]).amount_vnd == 1
 
 
@@ -300,3 +308,26 @@ def test_skew_of_ten_minutes_is_refused(api, order):
     )
 
     assert response.status_code == 401
+
+
+def test_an_assignment_with_an_unknown_field_is_refused_with_its_pointer(api, order):
+    operations = api.auth("operations", department=DEPARTMENT)
+    body = {"dossier_id": order.dossier_id, "reason": "payer sent the receipt", "amount": 1}
+
+    response = api.http.post(
+        "/operations/payments/suspense/vietcombank/FT-ANY/assignment",
+        headers=operations,
+        body=json.dumps(body),
+    )
+
+    assert response.status_code == 422, response.body
+    assert [e["pointer"] for e in json_body(response)["errors"]] == ["/amount"]
+
+
+def test_a_suspense_query_with_an_unknown_parameter_is_refused_with_its_pointer(api):
+    operations = api.auth("operations", department=DEPARTMENT)
+
+    response = api.http.get("/operations/payments/suspense?limit=5&status=all", headers=operations)
+
+    assert response.status_code == 422, response.body
+    assert [e["pointer"] for e in json_body(response)["errors"]] == ["/query/status"]

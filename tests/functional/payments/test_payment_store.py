@@ -130,6 +130,29 @@ def test_suspense_items_are_listed_per_department_oldest_first(payments, order, 
     assert all(item.outcome is Outcome.SUSPENSE for item in first_page)
 
 
+def test_a_reversal_decided_before_its_credit_landed_is_refused_and_records_nothing(
+    payments, order, store
+):
+    reversal = BankCredit(
+        bank="techcombank",
+        txn_id="RV-race",
+        kind="reversal",
+        original_txn_id="FT-race",
+        account=order.account.account_number,
+        amount=60_000,
+        currency="VND",
+        booked_at=NOW,
+    )
+    decided_without_the_credit = decide(None, reversal, "970407")
+    body = callback_body(txn_id="FT-race", note=order.payment_reference)
+    payments.receive_bank_callback("techcombank", body, signed(body), NOW)
+
+    with pytest.raises(ConflictError):
+        store.record(a_transaction(reversal, decided_without_the_credit), None)
+
+    assert store.bank_transaction("techcombank", "RV-race") is None
+
+
 def a_transaction(event: BankCredit, decision: PaymentDecision) -> BankTransaction:
     return BankTransaction(
         **event.model_dump(),
@@ -137,6 +160,7 @@ def a_transaction(event: BankCredit, decision: PaymentDecision) -> BankTransacti
         raw_body="{}",
         received_via="callback:current",
         outcome=decision.outcome,
+        suspense_reason=decision.suspense_reason,
         department="HN",
     )
 

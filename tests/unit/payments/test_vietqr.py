@@ -17,6 +17,7 @@ from chalicelib.domain.vietqr import (
     render_png,
     transfer_instructions,
 )
+from tests.qr_reader import scanned
 from tests.sample_files import external_sample
 
 SAMPLES = external_sample("vietqr_payloads_generated.tsv")
@@ -206,7 +207,10 @@ def test_our_bank_directory_agrees_with_an_independent_bin_list():
         assert bank.bin in published, bank.code
 
 
-def test_qr_image_is_a_png():
-    png = render_png(encode(dynamic_payment("970407", "19030000000001", 60_000, "COABCDEFGH1")))
+def test_qr_image_is_a_png_that_scans_back_to_its_payload():
+    payload = encode(dynamic_payment("970407", "19030000000001", 60_000, "COABCDEFGH1"))
+
+    png = render_png(payload)
 
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert scanned(png) == [payload]
