@@ -220,8 +220,6 @@ class DynamoStatementLedger:
         names: dict[str, str] | None,
         values: dict[str, Any],
     ) -> bool:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         arguments: dict[str, Any] = {
             "Item": item,
             "ConditionExpression": condition,
@@ -229,21 +227,11 @@ class DynamoStatementLedger:
         }
         if names:
             arguments["ExpressionAttributeNames"] = names
-        try:
-            self._table.put_item(**arguments)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise TransientError("statement claim could not be written") from error
-        except BotoCoreError as error:
-            raise TransientError("statement claim could not be written") from error
-        return True
+        return _written_if(self._table.put_item, arguments)
 
     def _update_if(
         self, key: dict[str, str], update: str, condition: str, values: dict[str, Any]
     ) -> bool:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         arguments: dict[str, Any] = {
             "Key": key,
             "UpdateExpression": update,
@@ -252,15 +240,7 @@ class DynamoStatementLedger:
         }
         if "#status" in update:
             arguments["ExpressionAttributeNames"] = {"#status": "status"}
-        try:
-            self._table.update_item(**arguments)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise TransientError("statement claim could not be written") from error
-        except BotoCoreError as error:
-            raise TransientError("statement claim could not be written") from error
-        return True
+        return _written_if(self._table.update_item, arguments)
 
     def _call(self, operation: Any, **arguments: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -314,3 +294,18 @@ def _to_attribute(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
+
+
+def _written_if(write: Any, arguments: dict[str, Any]) -> bool:
+    """A conditional write: False when its condition did not hold, else True."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        write(**arguments)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise TransientError("statement claim could not be written") from error
+    except BotoCoreError as error:
+        raise TransientError("statement claim could not be written") from error
+    return True
