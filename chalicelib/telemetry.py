@@ -10,6 +10,27 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace="Coissuer", service=SERVICE)
 
 
+def bind_invocation(correlation_id: str | None, **keys: object) -> None:
+    """Start one invocation's log context: its correlation id and ids as keys.
+
+    The keys are this thread's own. Lambda runs one invocation at a time per process, but the
+    local stack runs several functions in one process at once (a Parallel state's branches),
+    and keys shared between threads change under a log line being written.
+    """
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(correlation_id=correlation_id, **keys)
+
+
+def bind_keys(**keys: object) -> None:
+    """More ids for the current invocation's log lines (this thread's)."""
+    logger.thread_safe_append_keys(**keys)
+
+
+def correlation_id() -> str | None:
+    value = logger.thread_safe_get_current_keys().get("correlation_id")
+    return None if value is None else str(value)
+
+
 def count_event(name: str, **dimensions: str) -> None:
     """Emit one business event as a metric right away (EMF in the log)."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric

@@ -12,13 +12,13 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.services.reconciliation import previous_month, yesterday_in_vietnam
-from chalicelib.telemetry import logger, metrics
+from chalicelib.telemetry import bind_invocation, logger, metrics
 from chalicelib.wiring import container
 
 
 def reconcile_statements(event: Any, context: Any = None) -> None:
     """Chalice SQS handler: each record is an S3 notification for a dropped file."""
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    bind_invocation(getattr(context, "aws_request_id", None))
     try:
         for record in event:
             for bucket, key in _objects_in(record.body):
@@ -41,7 +41,7 @@ def _payload(event: Any) -> dict[str, Any]:
 
 def check_statements_arrived(event: Any, context: Any = None) -> dict[str, Any]:
     """Scheduled daily at 09:00 Vietnam time (02:00 UTC): yesterday's statements."""
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    bind_invocation(getattr(context, "aws_request_id", None))
     deps = container()
     day = yesterday_in_vietnam(deps.clock())
     missing = deps.reconciliation.check_statements_arrived(day)
@@ -51,7 +51,7 @@ def check_statements_arrived(event: Any, context: Any = None) -> dict[str, Any]:
 
 def monthly_remittance(event: Any, context: Any = None) -> dict[str, Any]:
     """Scheduled on the 1st of each month: last month's fees per live department."""
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    bind_invocation(getattr(context, "aws_request_id", None))
     event = _payload(event)
     deps = container()
     month = event.get("month") or previous_month(deps.clock())
@@ -76,6 +76,6 @@ def watch_review_sla(event: Any, context: Any = None) -> dict[str, Any]:
     """Scheduled every 15 minutes: flag dossiers past their review deadline, tell the department."""
     from chalicelib.services.sla import watch_review_deadlines
 
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
+    bind_invocation(getattr(context, "aws_request_id", None))
     payload = _payload(event)
     return watch_review_deadlines(container(), payload.get("departments"))

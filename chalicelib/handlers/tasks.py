@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.errors import TransientError
 from chalicelib.services import workflow
-from chalicelib.telemetry import logger
+from chalicelib.telemetry import bind_invocation
 from chalicelib.wiring import container
 
 
@@ -64,8 +64,11 @@ def _network_faults_are_transient(
 def _bind(event: dict[str, Any], context: Any) -> None:
     # The execution ties together every task of one dossier's run; a direct invocation (an
     # operator's, or a test's) has only its request id.
-    logger.set_correlation_id(event.get("execution") or getattr(context, "aws_request_id", None))
-    logger.append_keys(dossier_id=event.get("dossier_id"), step=event.get("step"))
+    bind_invocation(
+        event.get("execution") or getattr(context, "aws_request_id", None),
+        dossier_id=event.get("dossier_id"),
+        step=event.get("step"),
+    )
 
 
 @_network_faults_are_transient

@@ -31,7 +31,7 @@ from chalicelib.handlers.api.problems import (
     problem_response,
     validation_failure,
 )
-from chalicelib.telemetry import logger
+from chalicelib.telemetry import bind_invocation, bind_keys, logger
 from chalicelib.wiring import container
 
 JSON_TYPES = ["application/json"]
@@ -138,7 +138,7 @@ def _dispatch(
 ) -> Response:
     request = blueprint.current_request
     request_id = _request_id(request)
-    logger.set_correlation_id(request_id)
+    bind_invocation(request_id)
     try:
         call = _build_call(request, spec, request_id, path_params)
         result = view(call, **path_params)
@@ -180,7 +180,7 @@ def _authenticate(headers: dict[str, str], access: Access) -> Principal | None:
     principal = container().token_verifier.verify(token.strip())
     if not access.admits(principal.role):
         raise ForbiddenError(f"The role {principal.role.value} may not call this route")
-    logger.append_keys(actor_role=principal.role.value)
+    bind_keys(actor_role=principal.role.value)
     return principal
 
 
