@@ -51,6 +51,7 @@ OUT = Path(os.environ.get("COISSUER_DEMO_OUT", ROOT / "demo-out"))
 STAGE = "local"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 BANK = "techcombank"
+UNIDENTIFIED_NOTE = "CHUYEN TIEN NOP PHI"
 TECHCOMBANK_BIN = "970407"
 LIVE = "HAI-PHONG"
 SANDBOX = "LANG-SON"
@@ -761,7 +762,7 @@ def lost_callback_case(api: Api, journal: Journal, bank: Bank, case: Case, secon
 
 def book_unidentified(journal: Journal, bank: Bank) -> None:
     with journal.step("bank", "book a transfer nobody can identify") as note:
-        bank.book(60_000, "CHUYEN TIEN NOP PHI")
+        bank.book(60_000, UNIDENTIFIED_NOTE)
         note["detail"] = "60,000 VND, note without a payment reference"
 
 
@@ -802,7 +803,16 @@ def reconcile(api: Api, journal: Journal, bank: Bank, ops: str, account: str, lo
         note["detail"] = f"{lost.dossier_id}: {status}"
     with journal.step("operations", "the unidentified transfer waits in suspense") as note:
         held = api.call("GET", f"/operations/payments/suspense?department={LIVE}", ops)
-        note["detail"] = f"{len(held['items'])} item(s) held for {LIVE}"
+        stranger = [
+            item
+            for item in held["items"]
+            if item["amount"] == 60_000 and UNIDENTIFIED_NOTE in item["note"].upper()
+        ]
+        if len(stranger) != 1:
+            raise StepFailedError(
+                f"{len(stranger)} suspense items for the unidentified transfer, not one"
+            )
+        note["detail"] = f"{stranger[0]['txn_id']} held ({len(held['items'])} item(s) in all)"
 
 
 class StatementQueue:

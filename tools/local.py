@@ -121,22 +121,35 @@ def run(port: int = 8000, moto_port: int = 5100) -> None:
         cwd=ROOT,
         env=os.environ.copy(),
     )
-    healthy = _wait_for(f"http://127.0.0.1:{port}/health", 60)
-    _print_banner(port, moto_port, resources.skipped, healthy, time.monotonic() - started)
-
-    def stop(*_: Any) -> None:
-        api.terminate()
-        server.stop()
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
+    # Whatever ends the run (Ctrl-C while starting or serving, SIGTERM, the API exiting), the
+    # API process and moto stop with it: a stack left behind holds the ports.
+    signal.signal(signal.SIGTERM, _interrupt)
+    exit_code = 0
     try:
-        sys.exit(api.wait())
+        healthy = _wait_for(f"http://127.0.0.1:{port}/health", 60)
+        _print_banner(port, moto_port, resources.skipped, healthy, time.monotonic() - started)
+        exit_code = api.wait()
     except KeyboardInterrupt:
-        api.terminate()
-        api.wait(10)
-        server.stop()
         typer.echo("\ncoissuer local stack stopped.")
+    finally:
+        _stop(api)
+        server.stop()
+    raise typer.Exit(exit_code)
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(api: subprocess.Popen[bytes]) -> None:
+    if api.poll() is not None:
+        return
+    api.terminate()
+    try:
+        api.wait(10)
+    except subprocess.TimeoutExpired:
+        api.kill()
+        api.wait()
 
 
 def _seed_local_secrets() -> None:
