@@ -9,14 +9,15 @@ AWS_ENDPOINT_URL (boto3 honours it); against AWS use the usual credentials. Exam
         --document-number 1234/QD-UBND --date 2025-07-01
     python -m tools.ops --table coissuer-local move HAI-PHONG sandbox
     python -m tools.ops --table coissuer-local readiness
+    python -m tools.ops --table coissuer-local dead-letters --queue coissuer-local-statements
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import boto3
 import typer
@@ -117,6 +118,64 @@ def history(code: str) -> None:
             event.reason or "",
         )
     console.print(table)
+
+
+@cli.command(name="dead-letters")
+def dead_letters(
+    queue: Annotated[
+        str, typer.Option(envvar="STATEMENTS_QUEUE_NAME", help="The stage's statements queue")
+    ],
+    region: Annotated[str | None, typer.Option(envvar="AWS_DEFAULT_REGION")] = None,
+) -> None:
+    """Statement files whose reconciliation kept failing, parked in the dead-letter queue.
+
+    The messages stay where they are; once the cause is fixed, redrive them to the queue
+    (`aws sqs start-message-move-task --source-arn <dead-letter queue ARN>`)."""
+    parked = parked_statement_files(boto3.client("sqs", region_name=region), f"{queue}-dlq")
+    table = Table("file", "deliveries", "first failed (UTC)")
+    for key, deliveries, first_failed in parked:
+        table.add_row(key, str(deliveries), first_failed)
+    console.print(table)
+    console.print(f"{len(parked)} statement file(s) parked in {queue}-dlq")
+
+
+def parked_statement_files(sqs: Any, dead_letter_queue: str) -> list[tuple[str, int, str]]:
+    """(S3 key, times received, when first sent) of each parked file, messages left in place."""
+    url = sqs.get_queue_url(QueueName=dead_letter_queue)["QueueUrl"]
+    seen: dict[str, tuple[str, int, str]] = {}
+    handles: list[str] = []
+    # Each batch is hidden while it is read, so the next receive returns the others; every
+    # message is made visible again at the end.
+    for _ in range(100):
+        batch = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=60,
+            AttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
+        ).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            handles.append(message["ReceiptHandle"])
+            sent = datetime.fromtimestamp(int(message["Attributes"]["SentTimestamp"]) / 1000, UTC)
+            for key in _statement_keys(message["Body"]):
+                count = int(message["Attributes"]["ApproximateReceiveCount"])
+                seen[message["MessageId"] + key] = (key, count, f"{sent:%Y-%m-%d %H:%M:%S}")
+    for handle in handles:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return sorted(seen.values())
+
+
+def _statement_keys(body: str) -> list[str]:
+    from urllib.parse import unquote_plus
+
+    try:
+        notification = json.loads(body)
+    except json.JSONDecodeError:
+        return [f"(not an S3 notification: {body[:60]})"]
+    return [
+        unquote_plus(record["s3"]["object"]["key"]) for record in notification.get("Records", [])
+    ]
 
 
 def _readiness_table(rows: list[Readiness]) -> Table:

@@ -330,3 +330,23 @@ def test_alerts_of_a_malformed_department_code_are_refused(stack: Stack) -> None
     )
 
     assert answer.status_code == 422
+
+
+def test_operations_list_the_parked_files_and_the_messages_stay_parked(stack: Stack) -> None:
+    from typer.testing import CliRunner
+
+    from tools.ops import cli
+
+    drop(stack, "statements/techcombank/XX/2026-12-02/a.sta", statement_file())
+    drop(stack, "statements/techcombank/YY/2026-12-02/b.sta", statement_file())
+    queue = DEAD_LETTERS.removesuffix("-dlq")
+
+    listed = CliRunner().invoke(
+        cli, ["--table", "unused", "--actor", "ops", "dead-letters", "--queue", queue]
+    )
+
+    assert listed.exit_code == 0, listed.output
+    assert "statements/techcombank/XX/2026-12-02/a.sta" in listed.output
+    assert "statements/techcombank/YY/2026-12-02/b.sta" in listed.output
+    assert "2 statement file(s) parked" in listed.output
+    assert len(dead_letters(stack)) == 2
