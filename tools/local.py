@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -25,7 +25,6 @@ from tools.local_stack import (
     FAKE_CREDENTIALS,
     MOTO_CONFIG,
     ROOT,
-    LambdaContext,
     LambdaDispatcher,
     atomic_dynamodb_writes,
     provision,
@@ -189,12 +188,39 @@ def _print_banner(
 def invoke(name: str, event: str = "{}", moto_port: int = 5100) -> None:
     """Run one of the app's functions (a schedule, a task) against the running stack."""
     os.environ.update(_stack_environment(moto_port))
-    handlers = LambdaDispatcher(STAGE).handlers()
-    if name not in handlers:
-        typer.echo(f"No function {name}. Known: {', '.join(sorted(handlers))}", err=True)
+    dispatcher = LambdaDispatcher(STAGE)
+    if name not in dispatcher.handlers():
+        known = ", ".join(dispatcher.function_names())
+        typer.echo(f"No function {name}. Known: {known}", err=True)
         raise typer.Exit(2)
-    result = handlers[name](json.loads(event), LambdaContext(f"coissuer-{STAGE}-{name}"))
+    try:
+        payload = json.loads(event)
+    except json.JSONDecodeError as error:
+        typer.echo(f"--event is not JSON: {error}", err=True)
+        raise typer.Exit(2) from error
+    result = dispatcher.run_on_demand(name, payload)
     typer.echo(json.dumps(result, default=str, indent=2, ensure_ascii=False))
+
+
+@cli.command(name="check-signature")
+def check_signature(
+    pdfs: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
+) -> None:
+    """Validate downloaded certificates' signatures, trusting only the local test CA."""
+    from tools.demo import signature_status
+
+    ca = ROOT / ".local" / "pki" / "ca.cert.pem"
+    if not ca.is_file():
+        typer.echo(f"No local test CA at {ca}: start the stack once with `make run`.", err=True)
+        raise typer.Exit(2)
+    failed = 0
+    for pdf in pdfs:
+        try:
+            typer.echo(f"{pdf}: {signature_status(pdf.read_bytes(), ca.read_bytes())}")
+        except Exception as error:
+            typer.echo(f"{pdf}: NOT valid: {error}", err=True)
+            failed += 1
+    raise typer.Exit(1 if failed else 0)
 
 
 @cli.command()

@@ -53,3 +53,13 @@ def test_each_task_is_handed_its_execution_id_for_the_logs(stack: Stack) -> None
     ]
     assert scheduled, "no task was scheduled"
     assert {task["Payload"]["execution"] for task in scheduled} == {execution}
+
+
+def test_a_schedule_runs_on_demand_from_a_plain_payload(stack: Stack) -> None:
+    arrived = stack.dispatcher.run_on_demand("check_statements_arrived", {})
+    remitted = stack.dispatcher.run_on_demand(
+        "monthly_remittance", {"month": "2026-11", "departments": []}
+    )
+
+    assert set(arrived) == {"day", "missing"}
+    assert remitted == {"month": "2026-11", "statements": []}
