@@ -463,14 +463,8 @@ def _resolved(
     operator: str,
     now: datetime,
 ) -> BankTransaction:
-    return held.model_copy(
+    return _linked_reversal(held, decision, order).model_copy(
         update={
-            "outcome": decision.outcome,
-            "suspense_reason": None,
-            "department": order.department,
-            "payment_reference": order.payment_reference,
-            "dossier_id": order.dossier_id,
-            "remainder_vnd": decision.remainder_vnd,
             "refund_due_vnd": decision.refund_due_vnd,
             "became_paid": decision.became_paid,
             "assigned_by": operator,
@@ -506,6 +500,7 @@ def _event_of(transaction: BankTransaction) -> BankCredit:
 def _linked_reversal(
     held: BankTransaction, decision: PaymentDecision, order: PaymentOrder
 ) -> BankTransaction:
+    """A held event attached to its order: out of suspense, with the decision's outcome."""
     return held.model_copy(
         update={
             "outcome": decision.outcome,
