@@ -126,6 +126,7 @@ class DynamoStatementLedger:
             "status": summary["status"],
             "sequence_number": summary.get("sequence_number") or "",
             "report_keys": summary.get("report_keys", []),
+            "finished_at": summary.get("finished_at", ""),
         }
         self._call(self._table.put_item, Item=summary_item)
         self._call(self._table.put_item, Item=index_item)
@@ -137,7 +138,10 @@ class DynamoStatementLedger:
             self._table.query,
             KeyConditionExpression=Key("PK").eq(f"STMTDAY#{department}#{day.isoformat()}"),
         )
-        return list(response.get("Items", []))
+        # The index is keyed by file hash; operations read a day's files in the order they
+        # were reconciled, so the last is the latest.
+        items = list(response.get("Items", []))
+        return sorted(items, key=lambda item: (str(item.get("finished_at", "")), item["SK"]))
 
     def summary(self, department: str, day: date, file_hash: str) -> dict[str, Any] | None:
         response = self._call(self._table.get_item, Key=summary_key(department, day, file_hash))

@@ -248,7 +248,8 @@ class ReconciliationService:
         return self._reconcile_file(target, fee_account, file_hash, local)
 
     def statement_files(self, department: str, day: date) -> list[dict[str, Any]]:
-        """The files reconciled for a day, oldest claim first, as operations see them."""
+        """The files reconciled for a day, in the order they were reconciled (the last is the
+        latest), as operations see them."""
         return [
             {
                 "file_hash": item["SK"],
@@ -376,7 +377,8 @@ class ReconciliationService:
 
         facts.applied = True
         self._apply(department, facts, result, StatementSource(target.bank, fee_account))
-        self._statements.finish(department, day, file_hash, {**summary, "report_keys": report_keys})
+        finished = {**summary, "report_keys": report_keys, "finished_at": self._clock().isoformat()}
+        self._statements.finish(department, day, file_hash, finished)
         self._statements.settle_statement_ids(department, facts.statement_ids, file_hash, status)
         if facts.sequence_number:
             self._statements.note_sequence_number(

@@ -571,3 +571,20 @@ def test_monthly_remittance_is_what_was_collected_less_reversals_and_refunds_due
     assert statement["reversed_vnd"] == 60000
     assert statement["total_vnd"] == 170000 - 20000 - 60000
     assert statement["payments"] == 3
+
+
+def test_a_days_files_are_listed_in_the_order_they_were_reconciled(aws: dict) -> None:
+    from chalicelib.services.reconciliation import day_report_keys
+
+    ledger = DynamoStatementLedger(aws["table"])
+    for file_hash, finished_at in (("ffff", "2025-10-03T01:00:00+00:00"),
+                                   ("0000", "2025-10-03T02:00:00+00:00")):  # fmt: skip
+        ledger.finish("HP", DAY, file_hash, {
+            "status": "reconciled", "report_keys": [f"reports/{file_hash}.json"],
+            "finished_at": finished_at,
+        })  # fmt: skip
+
+    listed = aws["service"].statement_files("HP", DAY)
+
+    assert [item["file_hash"] for item in listed] == ["ffff", "0000"]
+    assert day_report_keys(listed, None) == {"json": "reports/0000.json"}
