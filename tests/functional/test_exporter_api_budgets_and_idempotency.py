@@ -39,6 +39,7 @@ def test_every_route_stays_within_its_dynamodb_call_budget(stack: Stack) -> None
     measure("update", exporter.call("PATCH", f"/dossiers/{dossier_id}", {"lines": [line]}))
     for kind in attachment_kinds(sample):
         measure("upload url", exporter.attach(dossier_id, kind), 201)
+    measure("get draft", exporter.get(dossier_id))
     measure("submit", exporter.submit(dossier_id))
     measure("get", exporter.get(dossier_id))
     clone = exporter.call("POST", f"/dossiers/{dossier_id}/clone", headers={"Idempotency-Key": "c"})
@@ -58,6 +59,7 @@ def test_every_route_stays_within_its_dynamodb_call_budget(stack: Stack) -> None
         "update": 2,
         "upload url": 2,
         "submit": 5,
+        "get draft": 1,
         "get": 2,
         "clone": 4,
         "withdraw": 2,

@@ -202,7 +202,9 @@ def list_dossiers(call: Call) -> DossierPage:
 def read_dossier(call: Call, dossier_id: str) -> DossierWithHistory:
     deps = container()
     dossier, history = deps.dossier_service.read(call.caller, dossier_id)
-    receipt = deps.receipt_store.receipt_of_dossier(dossier.id)
+    # A draft has paid nothing, so it has no receipt to look up.
+    unpaid = dossier.status is Status.DRAFT
+    receipt = None if unpaid else deps.receipt_store.receipt_of_dossier(dossier.id)
     return DossierWithHistory(
         dossier=dossier, history=history, receipt=ReceiptNumber.of(receipt) if receipt else None
     )
