@@ -247,11 +247,13 @@ def _send_to_dead_letter_queue(queue_arn: str, event: dict[str, Any]) -> None:
 
 @contextmanager
 def atomic_dynamodb_writes() -> Iterator[None]:
-    """Make moto's DynamoDB check a condition and write in one step, as DynamoDB does.
+    """Make moto's DynamoDB check a condition and write in one step, and apply a transaction
+    as one step to readers too, as DynamoDB does.
 
-    moto evaluates a condition, then writes, without a lock, and rolls a cancelled transaction
-    back by restoring a copy of the table; the local stack runs workflow tasks in threads
-    beside API requests, so without this two writers could both pass the same condition.
+    moto evaluates a condition, then writes, without a lock, and writes a transaction's items
+    one after another; the local stack runs workflow tasks in threads beside API requests, so
+    without this two writers could both pass the same condition, and a reader could see a
+    dossier's new status without the history event written in the same transaction.
     """
     import functools
 
@@ -260,7 +262,10 @@ def atomic_dynamodb_writes() -> Iterator[None]:
     lock = threading.RLock()
     originals = {
         name: getattr(DynamoDBBackend, name)
-        for name in ("put_item", "update_item", "delete_item", "transact_write_items")
+        for name in (
+            "put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items",
+            "get_item", "query", "scan", "batch_get_item", "transact_get_items",
+        )  # fmt: skip
     }
 
     def holding(method: Any) -> Any:
