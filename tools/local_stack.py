@@ -245,6 +245,16 @@ def _send_to_dead_letter_queue(queue_arn: str, event: dict[str, Any]) -> None:
         sqs.send_message(QueueUrl=queue_url, MessageBody=record["body"])
 
 
+_DYNAMODB_WRITES = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "batch_write_item",
+    "transact_write_items",
+)
+_DYNAMODB_READS = ("get_item", "query", "scan", "batch_get_item", "transact_get_items")
+
+
 @contextmanager
 def atomic_dynamodb_writes() -> Iterator[None]:
     """Make moto's DynamoDB check a condition and write in one step, and apply a transaction
@@ -261,11 +271,7 @@ def atomic_dynamodb_writes() -> Iterator[None]:
 
     lock = threading.RLock()
     originals = {
-        name: getattr(DynamoDBBackend, name)
-        for name in (
-            "put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items",
-            "get_item", "query", "scan", "batch_get_item", "transact_get_items",
-        )  # fmt: skip
+        name: getattr(DynamoDBBackend, name) for name in (*_DYNAMODB_WRITES, *_DYNAMODB_READS)
     }
 
     def holding(method: Any) -> Any:
